@@ -1,0 +1,284 @@
+#include "engine/index.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace rodo {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE IF NOT EXISTS snapshots(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  scanned_at INTEGER NOT NULL,
+  entries INTEGER NOT NULL DEFAULT 0,
+  bytes INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS entries(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  snapshot_id INTEGER NOT NULL,
+  path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_by_snapshot ON entries(snapshot_id);
+CREATE TABLE IF NOT EXISTS identifiers(
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,
+  detector INTEGER NOT NULL,
+  masked TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS occurrences(
+  identifier_id INTEGER NOT NULL,
+  entry_id INTEGER NOT NULL,
+  field INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  length INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS occurrences_by_identifier ON occurrences(identifier_id);
+CREATE INDEX IF NOT EXISTS occurrences_by_entry ON occurrences(entry_id);
+)sql";
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status Index::SqlError(const std::string& what) const {
+  return Status::IoError("index: " + what + ": " + sqlite3_errmsg(db_));
+}
+
+StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path, const std::string& key_path) {
+  auto hasher = KeyedHasher::LoadOrCreate(key_path);
+  if (!hasher.ok()) return hasher.status();
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status::IoError("cannot open index " + path + ": " + msg);
+  }
+  std::unique_ptr<Index> idx(new Index(db, *hasher));
+  sqlite3_busy_timeout(db, 30000);
+  Status s = idx->Exec(kSchema);
+  if (!s.ok()) return Status::IoError("unusable index " + path + ": " + s.message());
+  s = idx->Prepare();
+  if (!s.ok()) return s;
+  return idx;
+}
+
+Index::~Index() {
+  for (sqlite3_stmt* st : {insert_entry_, insert_occurrence_, insert_identifier_, find_identifier_})
+    sqlite3_finalize(st);
+  sqlite3_close(db_);
+}
+
+Status Index::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::IoError(msg);
+  }
+  return Status::Ok();
+}
+
+Status Index::Prepare() {
+  struct {
+    sqlite3_stmt** st;
+    const char* sql;
+  } stmts[] = {
+      {&insert_entry_, "INSERT INTO entries(snapshot_id, path) VALUES(?,?)"},
+      {&insert_occurrence_,
+       "INSERT INTO occurrences(identifier_id, entry_id, field, offset, length) VALUES(?,?,?,?,?)"},
+      {&insert_identifier_, "INSERT INTO identifiers(hash, detector, masked) VALUES(?,?,?)"},
+      {&find_identifier_, "SELECT id FROM identifiers WHERE hash=?"},
+  };
+  for (auto& s : stmts) {
+    if (sqlite3_prepare_v3(db_, s.sql, -1, SQLITE_PREPARE_PERSISTENT, s.st, nullptr) != SQLITE_OK)
+      return SqlError("prepare");
+  }
+  return Status::Ok();
+}
+
+std::optional<SnapshotRecord> Index::FindSnapshot(const std::string& path) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT id, size, mtime_ns, fingerprint FROM snapshots WHERE path=?", -1, &st,
+                     nullptr);
+  sqlite3_bind_text(st, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<SnapshotRecord> rec;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    rec.emplace();
+    rec->id = sqlite3_column_int64(st, 0);
+    rec->path = path;
+    rec->size = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    rec->mtime_ns = sqlite3_column_int64(st, 2);
+    rec->fingerprint = reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+  }
+  sqlite3_finalize(st);
+  return rec;
+}
+
+Status Index::BeginSnapshot(const SnapshotRecord& rec) {
+  pending_error_ = Status::Ok();
+  RODO_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  sqlite3_stmt* st = nullptr;
+  auto fail = [&](const char* what) {
+    Status s = SqlError(what);
+    sqlite3_finalize(st);
+    AbortSnapshot();
+    return s;
+  };
+  if (auto old = FindSnapshot(rec.path)) {
+    snapshot_id_ = old->id;
+    const char* drops[] = {
+        "DELETE FROM occurrences WHERE entry_id IN (SELECT id FROM entries WHERE snapshot_id=?1)",
+        "DELETE FROM entries WHERE snapshot_id=?1"};
+    for (const char* sql : drops) {
+      sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+      sqlite3_bind_int64(st, 1, snapshot_id_);
+      if (sqlite3_step(st) != SQLITE_DONE) return fail("drop old rows");
+      sqlite3_finalize(st);
+      st = nullptr;
+    }
+    sqlite3_prepare_v2(db_,
+                       "UPDATE snapshots SET size=?2, mtime_ns=?3, fingerprint=?4, status='scanning', "
+                       "scanned_at=?5 WHERE id=?1",
+                       -1, &st, nullptr);
+    sqlite3_bind_int64(st, 1, snapshot_id_);
+  } else {
+    sqlite3_prepare_v2(db_,
+                       "INSERT INTO snapshots(path, size, mtime_ns, fingerprint, status, scanned_at) "
+                       "VALUES(?1,?2,?3,?4,'scanning',?5)",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, rec.path.c_str(), -1, SQLITE_TRANSIENT);
+  }
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(rec.size));
+  sqlite3_bind_int64(st, 3, rec.mtime_ns);
+  sqlite3_bind_text(st, 4, rec.fingerprint.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 5, NowSeconds());
+  if (sqlite3_step(st) != SQLITE_DONE) return fail("record snapshot");
+  sqlite3_finalize(st);
+  auto row = FindSnapshot(rec.path);
+  if (!row) return fail("snapshot row missing");
+  snapshot_id_ = row->id;
+  return Status::Ok();
+}
+
+int64_t Index::AddEntry(const std::string& entry_json) {
+  sqlite3_bind_int64(insert_entry_, 1, snapshot_id_);
+  sqlite3_bind_text(insert_entry_, 2, entry_json.data(), static_cast<int>(entry_json.size()), SQLITE_STATIC);
+  if (sqlite3_step(insert_entry_) != SQLITE_DONE && pending_error_.ok()) pending_error_ = SqlError("add entry");
+  sqlite3_reset(insert_entry_);
+  return sqlite3_last_insert_rowid(db_);
+}
+
+int64_t Index::IdentifierId(const Hit& hit) {
+  IdentifierHash h = hasher_.Hash(hit.kind, hit.value());
+  auto it = identifier_ids_.find(h);
+  if (it != identifier_ids_.end()) return it->second;
+  int64_t id = 0;
+  sqlite3_bind_blob(find_identifier_, 1, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
+  if (sqlite3_step(find_identifier_) == SQLITE_ROW) id = sqlite3_column_int64(find_identifier_, 0);
+  sqlite3_reset(find_identifier_);
+  if (!id) {
+    std::string masked = MaskValue(hit.kind, hit.value());
+    sqlite3_bind_blob(insert_identifier_, 1, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
+    sqlite3_bind_int(insert_identifier_, 2, static_cast<int>(hit.kind));
+    sqlite3_bind_text(insert_identifier_, 3, masked.c_str(), -1, SQLITE_STATIC);
+    if (sqlite3_step(insert_identifier_) != SQLITE_DONE && pending_error_.ok())
+      pending_error_ = SqlError("add identifier");
+    sqlite3_reset(insert_identifier_);
+    id = sqlite3_last_insert_rowid(db_);
+  }
+  identifier_ids_.emplace(h, id);
+  return id;
+}
+
+void Index::AddOccurrence(int64_t entry_id, const Hit& hit, Field field) {
+  int64_t ident = IdentifierId(hit);
+  sqlite3_stmt* st = insert_occurrence_;
+  sqlite3_bind_int64(st, 1, ident);
+  sqlite3_bind_int64(st, 2, entry_id);
+  sqlite3_bind_int(st, 3, static_cast<int>(field));
+  sqlite3_bind_int64(st, 4, static_cast<int64_t>(hit.offset));
+  sqlite3_bind_int64(st, 5, hit.length);
+  if (sqlite3_step(st) != SQLITE_DONE && pending_error_.ok()) pending_error_ = SqlError("add occurrence");
+  sqlite3_reset(st);
+}
+
+Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
+  if (!pending_error_.ok()) {
+    AbortSnapshot();
+    return pending_error_;
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "UPDATE snapshots SET status='indexed', entries=?2, bytes=?3 WHERE id=?1", -1, &st,
+                     nullptr);
+  sqlite3_bind_int64(st, 1, snapshot_id_);
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(entries));
+  sqlite3_bind_int64(st, 3, static_cast<int64_t>(bytes));
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    Status s = SqlError("finish snapshot");
+    AbortSnapshot();
+    return s;
+  }
+  Status s = Exec("COMMIT");
+  if (!s.ok()) {
+    AbortSnapshot();
+    return Status::IoError("index: commit: " + s.message());
+  }
+  return Status::Ok();
+}
+
+void Index::AbortSnapshot() {
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  identifier_ids_.clear();  // ids made in the rolled-back transaction are gone
+}
+
+Status Index::Locate(const std::vector<Identifier>& ids,
+                     const std::function<void(const LocatedOccurrence&)>& fn) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT s.path, e.path, o.field, o.offset, o.length, i.detector, i.masked "
+                         "FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
+                         "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id "
+                         "WHERE i.hash=? ORDER BY s.path, e.id, o.field, o.offset",
+                         -1, &st, nullptr) != SQLITE_OK)
+    return SqlError("locate");
+  std::vector<LocatedOccurrence> all;
+  for (const Identifier& id : ids) {
+    IdentifierHash h = hasher_.Hash(id.kind, id.value);
+    sqlite3_bind_blob(st, 1, h.data(), static_cast<int>(h.size()), SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      LocatedOccurrence o;
+      o.snapshot = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      o.entry_json = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+      o.field = static_cast<Field>(sqlite3_column_int(st, 2));
+      o.offset = static_cast<uint64_t>(sqlite3_column_int64(st, 3));
+      o.length = static_cast<uint32_t>(sqlite3_column_int64(st, 4));
+      o.detector = static_cast<DetectorKind>(sqlite3_column_int(st, 5));
+      o.masked = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
+      all.push_back(std::move(o));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+      sqlite3_finalize(st);
+      return SqlError("locate");
+    }
+  }
+  sqlite3_finalize(st);
+  for (const auto& o : all) fn(o);
+  return Status::Ok();
+}
+
+}  // namespace rodo

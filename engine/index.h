@@ -1,0 +1,99 @@
+// The subject index: which identifier (as a keyed hash) stands where (snapshot, entry path,
+// field, offset, length). SQLite in WAL mode; one transaction per snapshot, so a crash or kill
+// mid-scan leaves the previous state of that snapshot.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/keyed_hash.h"
+#include "engine/status.h"
+#include "scanners/hit.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace rodo {
+
+enum class Field : uint8_t { kContent = 0, kName = 1 };
+
+struct SnapshotRecord {
+  int64_t id = 0;
+  std::string path;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string fingerprint;
+};
+
+struct LocatedOccurrence {
+  std::string snapshot;
+  std::string entry_json;  // the entry path as a JSON array
+  Field field = Field::kContent;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  DetectorKind detector = DetectorKind::kPesel;
+  std::string masked;
+};
+
+struct Identifier {
+  DetectorKind kind;
+  std::string value;  // normalised
+};
+
+class Index {
+ public:
+  // Opens or creates the index at `path`; the key at `key_path` (created on first use).
+  static StatusOr<std::unique_ptr<Index>> Open(const std::string& path, const std::string& key_path);
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  std::optional<SnapshotRecord> FindSnapshot(const std::string& path);
+
+  // Re-indexes one snapshot: Begin (opens the transaction and drops the old rows), AddEntry /
+  // AddOccurrence, then Commit or Abort (which keeps the old state).
+  Status BeginSnapshot(const SnapshotRecord& rec);
+  int64_t AddEntry(const std::string& entry_json);
+  void AddOccurrence(int64_t entry_id, const Hit& hit, Field field);
+  Status CommitSnapshot(uint64_t entries, uint64_t bytes);
+  void AbortSnapshot();
+
+  // Every occurrence of any of `ids`, ordered by snapshot, entry, offset.
+  Status Locate(const std::vector<Identifier>& ids, const std::function<void(const LocatedOccurrence&)>& fn);
+
+  const KeyedHasher& hasher() const { return hasher_; }
+  sqlite3* db() { return db_; }
+  Status Exec(const char* sql);
+
+ private:
+  Index(sqlite3* db, KeyedHasher hasher) : db_(db), hasher_(hasher) {}
+  Status Prepare();
+  int64_t IdentifierId(const Hit& hit);
+  Status SqlError(const std::string& what) const;
+
+  struct HashKey {
+    size_t operator()(const IdentifierHash& h) const {
+      size_t v;
+      static_assert(sizeof v <= sizeof h);
+      __builtin_memcpy(&v, h.data(), sizeof v);
+      return v;
+    }
+  };
+
+  sqlite3* db_;
+  KeyedHasher hasher_;
+  int64_t snapshot_id_ = 0;
+  Status pending_error_;
+  std::unordered_map<IdentifierHash, int64_t, HashKey> identifier_ids_;
+  sqlite3_stmt* insert_entry_ = nullptr;
+  sqlite3_stmt* insert_occurrence_ = nullptr;
+  sqlite3_stmt* insert_identifier_ = nullptr;
+  sqlite3_stmt* find_identifier_ = nullptr;
+};
+
+}  // namespace rodo

@@ -1,0 +1,349 @@
+#include "engine/scan.h"
+
+#include <sys/stat.h>
+#include <tbb/concurrent_queue.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "engine/archive_reader.h"
+#include "engine/keyed_hash.h"
+#include "scanners/detector.h"
+
+namespace rodo {
+namespace fs = std::filesystem;
+
+std::string EntryPathJson(const std::vector<std::string>& names) {
+  nlohmann::json j = names;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> FindSnapshots(const std::vector<std::string>& paths,
+                                       const std::vector<std::string>& exclude,
+                                       std::vector<std::string>* missing) {
+  std::vector<std::string> out;
+  auto excluded = [&](const std::string& p) {
+    return std::find(exclude.begin(), exclude.end(), p) != exclude.end() ||
+           p.find(".rodo-tmp") != std::string::npos;
+  };
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    fs::path abs = fs::absolute(p, ec).lexically_normal();
+    auto st = fs::status(abs, ec);
+    if (ec || !fs::exists(st)) {
+      if (missing) missing->push_back(abs.string());
+      continue;
+    }
+    if (fs::is_directory(st)) {
+      for (auto it = fs::recursive_directory_iterator(abs, fs::directory_options::skip_permission_denied, ec);
+           it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) break;
+        if (it->is_regular_file(ec) && !excluded(it->path().string())) out.push_back(it->path().string());
+      }
+    } else if (!excluded(abs.string())) {
+      out.push_back(abs.string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+// One pipeline token: a slice of one entry's bytes (with the tail of the previous slice in
+// front as context), or an event of the snapshot (its end, an error).
+struct Chunk {
+  size_t snapshot = 0;
+  bool snapshot_end = false;
+  bool entry_begin = false;
+  std::string entry_path;
+  std::string buf;
+  size_t from = 0, limit = 0;
+  uint64_t base = 0;
+  uint64_t new_bytes = 0;
+  uint64_t consumed = 0;
+  Status error;
+  std::vector<Hit> hits, name_hits;
+
+  void Reset() {
+    snapshot_end = entry_begin = false;
+    entry_path.clear();
+    buf.clear();
+    from = limit = 0;
+    base = new_bytes = 0;
+    error = Status::Ok();
+    hits.clear();
+    name_hits.clear();
+  }
+};
+
+struct Pending {
+  std::string path;
+  SnapshotRecord record;
+};
+
+// The serial input stage: walks snapshots and entries and cuts entry data into chunks.
+class ChunkSource {
+ public:
+  ChunkSource(const std::vector<Pending>& snapshots, size_t chunk_size)
+      : snapshots_(snapshots), chunk_size_(chunk_size) {}
+
+  // Fills `c`; false when every snapshot is done.
+  bool Next(Chunk& c) {
+    c.Reset();
+    while (true) {
+      if (current_ >= snapshots_.size()) return false;
+      c.snapshot = current_;
+      if (!reader_) {
+        auto r = ArchiveReader::Open(snapshots_[current_].path);
+        if (!r.ok()) return EndSnapshot(c, r.status());
+        reader_ = std::move(r.value());
+      }
+      if (!in_entry_) {
+        EntryInfo info;
+        bool has = false;
+        Status s = reader_->Next(&info, &has);
+        if (!s.ok()) return EndSnapshot(c, s);
+        if (!has) return EndSnapshot(c, Status::Ok());
+        c.entry_begin = true;
+        c.entry_path = info.path;
+        entry_name_ = std::move(info.path);
+        c.consumed = static_cast<uint64_t>(reader_->consumed());
+        in_entry_ = info.is_regular;
+        entry_offset_ = 0;
+        tail_.clear();
+        if (!in_entry_) return true;  // a directory, link or device: its name only
+      }
+      return FillData(c);
+    }
+  }
+
+ private:
+  bool EndSnapshot(Chunk& c, Status s) {
+    c.snapshot_end = true;
+    c.error = std::move(s);
+    c.consumed = reader_ ? static_cast<uint64_t>(reader_->consumed()) : 0;
+    reader_.reset();
+    in_entry_ = false;
+    ++current_;
+    return true;
+  }
+
+  bool FillData(Chunk& c) {
+    c.buf.reserve(chunk_size_ + kLeftContext + kRightContext);
+    c.buf.assign(tail_);
+    c.from = tail_.empty() ? 0 : kLeftContext;
+    c.base = entry_offset_ - tail_.size();
+    size_t header = c.buf.size();
+    size_t want = header + chunk_size_;
+    c.buf.resize(want);
+    size_t got = header;
+    bool entry_done = false;
+    while (got < want) {
+      auto r = reader_->Read(c.buf.data() + got, want - got);
+      if (!r.ok()) {
+        c.buf.clear();
+        c.limit = c.from = 0;
+        return EndSnapshot(c, Status::Corruption(entry_name_ + ": " + r.status().message()));
+      }
+      if (*r == 0) {
+        entry_done = true;
+        break;
+      }
+      got += *r;
+    }
+    c.buf.resize(got);
+    c.new_bytes = got - header;
+    entry_offset_ += c.new_bytes;
+    c.consumed = static_cast<uint64_t>(reader_->consumed());
+    if (entry_done) {
+      c.limit = c.buf.size();
+      in_entry_ = false;
+      tail_.clear();
+    } else {
+      c.limit = c.buf.size() - kRightContext;
+      size_t keep = c.limit - kLeftContext;
+      tail_.assign(c.buf.data() + keep, c.buf.size() - keep);
+    }
+    return true;
+  }
+
+  const std::vector<Pending>& snapshots_;
+  size_t chunk_size_;
+  size_t current_ = 0;
+  std::unique_ptr<ArchiveReader> reader_;
+  bool in_entry_ = false;
+  uint64_t entry_offset_ = 0;
+  std::string tail_;
+  std::string entry_name_;
+};
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, const ScanOptions& options,
+                     const ScanCallbacks& cb) {
+  ScanProgress progress;
+  progress.snapshots_total = snapshots.size();
+  std::vector<Pending> pending;
+  for (const std::string& path : snapshots) {
+    struct stat st {};
+    SnapshotResult res;
+    res.path = path;
+    if (::stat(path.c_str(), &st) != 0) {
+      res.outcome = SnapshotResult::Outcome::kError;
+      res.error = std::string("cannot stat: ") + std::strerror(errno);
+      ++progress.snapshots_done;
+      cb.on_result(res);
+      continue;
+    }
+    Pending p;
+    p.path = path;
+    p.record.path = path;
+    p.record.size = static_cast<uint64_t>(st.st_size);
+    p.record.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    auto fp = FingerprintFile(path, p.record.size);
+    if (!fp.ok()) {
+      res.outcome = SnapshotResult::Outcome::kError;
+      res.error = fp.status().message();
+      ++progress.snapshots_done;
+      cb.on_result(res);
+      continue;
+    }
+    p.record.fingerprint = *fp;
+    auto old = index.FindSnapshot(path);
+    if (!options.full && old && old->size == p.record.size && old->mtime_ns == p.record.mtime_ns &&
+        old->fingerprint == p.record.fingerprint) {
+      res.outcome = SnapshotResult::Outcome::kUnchanged;
+      ++progress.snapshots_done;
+      cb.on_result(res);
+      continue;
+    }
+    progress.input_total += p.record.size;
+    pending.push_back(std::move(p));
+  }
+  if (pending.empty()) return Status::Ok();
+
+  const int jobs = options.jobs > 0 ? options.jobs : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(jobs));
+  const size_t tokens = static_cast<size_t>(jobs) * 3 + 1;
+
+  std::vector<std::unique_ptr<Chunk>> pool_storage;
+  tbb::concurrent_queue<Chunk*> pool;
+  for (size_t i = 0; i < tokens; ++i) {
+    pool_storage.push_back(std::make_unique<Chunk>());
+    pool.push(pool_storage.back().get());
+  }
+  tbb::enumerable_thread_specific<DetectorSet> detectors;
+  ChunkSource source(pending, options.chunk_size);
+
+  // State of the serial output stage.
+  SnapshotResult current;
+  bool txn_open = false;
+  int64_t entry_id = 0;
+  auto started = std::chrono::steady_clock::now();
+  uint64_t input_before = 0;
+  Status fatal;
+  std::vector<std::string> entry_names(1);
+
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
+                                     [&](tbb::flow_control& fc) -> Chunk* {
+                                       Chunk* c = nullptr;
+                                       pool.try_pop(c);  // never empty: tokens == pool size
+                                       if (!source.Next(*c)) {
+                                         pool.push(c);
+                                         fc.stop();
+                                         return nullptr;
+                                       }
+                                       return c;
+                                     }) &
+          tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel,
+                                           [&](Chunk* c) -> Chunk* {
+                                             const DetectorSet& d = detectors.local();
+                                             if (c->limit > c->from) {
+                                               Window w{c->buf.data(), c->buf.size(), c->from, c->limit, c->base};
+                                               d.Scan(w, c->hits);
+                                             }
+                                             if (c->entry_begin && !c->entry_path.empty()) {
+                                               Window w{c->entry_path.data(), c->entry_path.size(), 0,
+                                                        c->entry_path.size(), 0};
+                                               d.Scan(w, c->name_hits);
+                                             }
+                                             return c;
+                                           }) &
+          tbb::make_filter<Chunk*, void>(
+              tbb::filter_mode::serial_in_order, [&](Chunk* c) {
+                const Pending& snap = pending[c->snapshot];
+                if (!fatal.ok()) {
+                  pool.push(c);
+                  return;
+                }
+                if (current.path != snap.path) {
+                  current = SnapshotResult();
+                  current.path = snap.path;
+                  started = std::chrono::steady_clock::now();
+                  txn_open = false;
+                }
+                if (!txn_open && c->error.ok()) {
+                  Status s = index.BeginSnapshot(snap.record);
+                  if (!s.ok()) {
+                    fatal = s;
+                    pool.push(c);
+                    return;
+                  }
+                  txn_open = true;
+                }
+                if (c->entry_begin) {
+                  entry_names[0] = c->entry_path;
+                  entry_id = index.AddEntry(EntryPathJson(entry_names));
+                  ++current.entries;
+                  for (const Hit& h : c->name_hits) {
+                    index.AddOccurrence(entry_id, h, Field::kName);
+                    ++current.findings[static_cast<int>(h.kind)];
+                  }
+                }
+                for (const Hit& h : c->hits) {
+                  index.AddOccurrence(entry_id, h, Field::kContent);
+                  ++current.findings[static_cast<int>(h.kind)];
+                }
+                current.bytes += c->new_bytes;
+                progress.decoded += c->new_bytes;
+                progress.input_done = input_before + c->consumed;
+                if (c->snapshot_end) {
+                  current.seconds = Since(started);
+                  if (!c->error.ok()) {
+                    if (txn_open) index.AbortSnapshot();
+                    current.outcome = SnapshotResult::Outcome::kError;
+                    current.error = c->error.message();
+                  } else {
+                    Status s = index.CommitSnapshot(current.entries, current.bytes);
+                    if (!s.ok()) fatal = s;
+                  }
+                  txn_open = false;
+                  input_before += snap.record.size;
+                  progress.input_done = input_before;
+                  ++progress.snapshots_done;
+                  if (fatal.ok()) cb.on_result(current);
+                  current.path.clear();
+                }
+                if (cb.on_progress) cb.on_progress(progress);
+                pool.push(c);
+              }));
+  if (txn_open) index.AbortSnapshot();
+  return fatal;
+}
+
+}  // namespace rodo
