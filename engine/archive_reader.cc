@@ -17,7 +17,22 @@ archive* NewReader(bool raw) {
   if (raw) {
     archive_read_support_format_raw(a);
   } else {
-    archive_read_support_format_all(a);
+    // Archive formats with a recognisable header. Not mtree (it takes plain text for an
+    // archive) and not raw (bare compressed files are handled below).
+    archive_read_support_format_tar(a);
+    archive_read_support_format_gnutar(a);
+    archive_read_support_format_cpio(a);
+    archive_read_support_format_zip(a);
+    archive_read_support_format_7zip(a);
+    archive_read_support_format_ar(a);
+    archive_read_support_format_iso9660(a);
+    archive_read_support_format_xar(a);
+    archive_read_support_format_cab(a);
+    archive_read_support_format_lha(a);
+    archive_read_support_format_rar(a);
+    archive_read_support_format_rar5(a);
+    archive_read_support_format_warc(a);
+    archive_read_support_format_empty(a);
   }
   return a;
 }
@@ -53,9 +68,8 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& 
   std::unique_ptr<ArchiveReader> r(new ArchiveReader());
   r->path_ = path;
   r->a_ = NewReader(false);
-  if (archive_read_open_filename(r->a_, path.c_str(), kReadBlock) != ARCHIVE_OK)
-    return r->Error("cannot open");
-  int rc = archive_read_next_header(r->a_, &r->entry_);
+  int rc = archive_read_open_filename(r->a_, path.c_str(), kReadBlock);
+  if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
   if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN || rc == ARCHIVE_EOF) {
     r->pending_first_ = true;
     r->raw_done_ = rc == ARCHIVE_EOF;
@@ -66,16 +80,16 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& 
   std::string first_error = archive_error_string(r->a_) ? archive_error_string(r->a_) : "unknown";
   archive_read_free(r->a_);
   r->a_ = NewReader(true);
-  if (archive_read_open_filename(r->a_, path.c_str(), kReadBlock) != ARCHIVE_OK)
-    return r->Error("cannot open");
-  rc = archive_read_next_header(r->a_, &r->entry_);
+  rc = archive_read_open_filename(r->a_, path.c_str(), kReadBlock);
+  if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
   if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) && archive_filter_count(r->a_) > 1 &&
       archive_filter_code(r->a_, 0) != ARCHIVE_FILTER_NONE) {
     r->raw_ = true;
     r->pending_first_ = true;
     return r;
   }
-  if (rc == ARCHIVE_FATAL) return r->Error("corrupt");
+  if (rc == ARCHIVE_FATAL && archive_filter_count(r->a_) > 1 && archive_filter_code(r->a_, 0) != ARCHIVE_FILTER_NONE)
+    return r->Error("corrupt compressed stream");
   return Status::Corruption("not an archive (" + first_error + ")");
 }
 

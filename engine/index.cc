@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <tuple>
 #include <cstring>
 
 namespace rodo {
@@ -248,7 +250,7 @@ Status Index::Locate(const std::vector<Identifier>& ids,
                      const std::function<void(const LocatedOccurrence&)>& fn) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_,
-                         "SELECT s.path, e.path, o.field, o.offset, o.length, i.detector, i.masked "
+                         "SELECT s.path, e.path, o.field, o.offset, o.length, i.detector, i.masked, e.id "
                          "FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
                          "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id "
                          "WHERE i.hash=? ORDER BY s.path, e.id, o.field, o.offset",
@@ -268,6 +270,7 @@ Status Index::Locate(const std::vector<Identifier>& ids,
       o.length = static_cast<uint32_t>(sqlite3_column_int64(st, 4));
       o.detector = static_cast<DetectorKind>(sqlite3_column_int(st, 5));
       o.masked = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
+      o.entry_id = sqlite3_column_int64(st, 7);
       all.push_back(std::move(o));
     }
     sqlite3_reset(st);
@@ -277,6 +280,9 @@ Status Index::Locate(const std::vector<Identifier>& ids,
     }
   }
   sqlite3_finalize(st);
+  std::sort(all.begin(), all.end(), [](const LocatedOccurrence& a, const LocatedOccurrence& b) {
+    return std::tie(a.snapshot, a.entry_id, a.field, a.offset) < std::tie(b.snapshot, b.entry_id, b.field, b.offset);
+  });
   for (const auto& o : all) fn(o);
   return Status::Ok();
 }

@@ -38,6 +38,7 @@ struct LocatedOccurrence {
   uint32_t length = 0;
   DetectorKind detector = DetectorKind::kPesel;
   std::string masked;
+  int64_t entry_id = 0;  // entries of one snapshot are numbered in archive order
 };
 
 struct Identifier {

@@ -186,6 +186,14 @@ class ChunkSource {
   std::string entry_name_;
 };
 
+// Identifiers in an entry's name never reach the index in plain text: their bytes become '*'
+// but for the first and last two, so lengths and offsets stay.
+void MaskNames(const std::vector<Hit>& hits, std::string& name) {
+  for (const Hit& h : hits) {
+    for (uint64_t i = h.offset + 2; i + 2 < h.offset + h.length && i < name.size(); ++i) name[i] = '*';
+  }
+}
+
 double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -308,6 +316,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                 }
                 if (c->entry_begin) {
                   entry_names[0] = c->entry_path;
+                  MaskNames(c->name_hits, entry_names[0]);
                   entry_id = index.AddEntry(EntryPathJson(entry_names));
                   ++current.entries;
                   for (const Hit& h : c->name_hits) {

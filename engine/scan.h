@@ -55,6 +55,8 @@ std::vector<std::string> FindSnapshots(const std::vector<std::string>& paths,
 Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, const ScanOptions& options,
                      const ScanCallbacks& callbacks);
 
+// In the index, identifiers inside entry names are masked in place (all but their first and
+// last two bytes become '*'), so the index never holds them in plain text.
 // The JSON array text of an entry path (names that are not valid UTF-8 are made printable).
 std::string EntryPathJson(const std::vector<std::string>& names);
 

@@ -90,7 +90,7 @@ class IbanDetector final : public Detector {
   std::optional<std::string> Normalise(std::string_view input) const override {
     std::string v;
     for (char c : input) {
-      if (c == ' ') continue;
+      if (c == ' ' || c == '-' || c == '.') continue;  // printed separators
       if (text::IsLower(c)) c = static_cast<char>(c - 'a' + 'A');
       if (!IsIbanChar(c)) return std::nullopt;
       v.push_back(c);

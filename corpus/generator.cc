@@ -1,0 +1,461 @@
+#include "corpus/generator.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace rodo::corpus {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+const char* kFirst[] = {"Anna", "Jan", "Katarzyna", "Piotr", "Małgorzata", "Krzysztof", "Agnieszka", "Tomasz",
+                        "Zofia", "Paweł", "Joanna", "Michał", "Ewa", "Łukasz", "Barbara", "Grzegorz"};
+const char* kLast[] = {"Nowak", "Kowalski", "Wiśniewska", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowska",
+                       "Zieliński", "Szymańska", "Woźniak", "Dąbrowski", "Kozłowska", "Jankowski", "Mazur"};
+const char* kAscii[] = {"anna", "jan", "kasia", "piotr", "gosia", "krzys", "aga", "tomek",
+                        "zosia", "pawel", "asia", "michal", "ewa", "lukasz", "basia", "grzes"};
+const char* kDomains[] = {"example.com", "firma.pl", "Poczta.ONET.pl", "wp.pl", "gmail.com", "klient.com.pl"};
+const char* kWords[] = {"zamówienie", "faktura", "przelew", "klient", "umowa", "dostawa", "reklamacja", "termin",
+                        "płatność", "zgoda", "świadczenie", "rachunek", "księgowość", "magazyn", "źródło",
+                        "żółć", "the", "order", "invoice", "status", "pending", "shipped", "update", "record",
+                        "backup", "serwer", "użytkownik", "hasło", "wiadomość", "odpowiedź", "proszę", "dziękuję"};
+const char* kCities[] = {"Warszawa", "Kraków", "Łódź", "Wrocław", "Poznań", "Gdańsk", "Szczecin", "Lublin"};
+
+template <size_t N>
+const char* Pick(uint64_t& s, const char* (&arr)[N]) {
+  return arr[NextRandom(s) % N];
+}
+int Uniform(uint64_t& s, int n) { return static_cast<int>(NextRandom(s) % static_cast<uint64_t>(n)); }
+
+std::string Digits(uint64_t& s, int n) {
+  std::string d;
+  for (int i = 0; i < n; ++i) d.push_back(static_cast<char>('0' + Uniform(s, 10)));
+  return d;
+}
+
+bool Leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+int Days(int y, int m) {
+  static const int k[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && Leap(y) ? 29 : k[m - 1];
+}
+
+// Builds one entry's bytes and records where identifiers were planted.
+class EntryBuilder {
+ public:
+  std::string data;
+  std::vector<Planted> planted;
+
+  void Add(std::string_view s) { data.append(s); }
+  void Plant(const std::string& written, const std::string& detector, const std::string& value, int subject) {
+    Planted p;
+    p.field = "content";
+    p.offset = data.size();
+    p.length = static_cast<uint32_t>(written.size());
+    p.detector = detector;
+    p.value = value;
+    p.subject = subject;
+    planted.push_back(std::move(p));
+    data.append(written);
+  }
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return s;
+}
+
+class Generator {
+ public:
+  Generator(const Options& o) : opt_(o), rng_(o.seed * 0x9E3779B97F4A7C15ull + 7) {
+    for (int i = 0; i < o.subjects; ++i) subjects_.push_back(MakeSubject(i));
+  }
+
+  const std::vector<Subject>& subjects() const { return subjects_; }
+
+  // The next entry: path and content.
+  void NextEntry(int serial, std::string& path, EntryBuilder& b) {
+    b.data.clear();
+    b.planted.clear();
+    switch (serial % 7) {
+      case 0: path = "export/customers_" + std::to_string(serial) + ".csv"; Csv(b); break;
+      case 1: path = "db/dump_" + std::to_string(serial) + ".sql"; Sql(b); break;
+      case 2: path = "api/users_" + std::to_string(serial) + ".json"; Json(b); break;
+      case 3: path = "logs/app_" + std::to_string(serial) + ".log"; Log(b); break;
+      case 4: path = "mail/" + std::to_string(serial) + ".eml"; Eml(b); break;
+      case 5: path = "dokumenty/notatka_" + std::to_string(serial) + ".txt"; Prose(b); break;
+      default: {
+        // An identifier in the entry's name (a scanned ID card), and a small body.
+        const Subject& s = subjects_[static_cast<size_t>(Uniform(rng_, opt_.subjects))];
+        path = "skany/" + s.pesel + "_dowod_" + std::to_string(serial) + ".txt";
+        name_pesel_ = s.id;
+        Prose(b);
+        return;
+      }
+    }
+    name_pesel_ = -1;
+  }
+  int name_subject() const { return name_pesel_; }
+
+ private:
+  Subject MakeSubject(int id) {
+    Subject s;
+    s.id = id;
+    s.name = std::string(Pick(rng_, kFirst)) + " " + Pick(rng_, kLast);
+    s.pesel = MakePesel(rng_, true);
+    std::string local = std::string(kAscii[static_cast<size_t>(id) % 16]) + "." + std::to_string(id) + "." +
+                        std::to_string(1000 + NextRandom(rng_) % 9000);  // unique per seed
+    if (id % 3 == 1) local[0] = static_cast<char>(local[0] - 32);  // mixed case in the text
+    s.email = local + "@" + kDomains[static_cast<size_t>(id) % 6];
+    switch (id % 5) {
+      case 0: case 1: case 2: s.iban = IbanWithCheckDigits("PL", Digits(rng_, 24)); break;
+      case 3: s.iban = IbanWithCheckDigits("DE", Digits(rng_, 18)); break;
+      default: s.iban = IbanWithCheckDigits("GB", "NWBK" + Digits(rng_, 14)); break;
+    }
+    return s;
+  }
+
+  const Subject& AnySubject() { return subjects_[static_cast<size_t>(Uniform(rng_, opt_.subjects))]; }
+
+  // Sparse: about 2 KB of filler per identifier; dense: a few words.
+  void Filler(EntryBuilder& b) {
+    int words = opt_.dense ? 2 + Uniform(rng_, 4) : 200 + Uniform(rng_, 120);
+    for (int i = 0; i < words; ++i) {
+      if (i) b.Add(i % 17 == 0 ? ".\n" : " ");
+      if (Uniform(rng_, 40) == 0) {
+        Noise(b);
+      } else {
+        b.Add(Pick(rng_, kWords));
+      }
+    }
+    b.Add("\n");
+  }
+
+  // Look-alikes that no detector may report.
+  void Noise(EntryBuilder& b) {
+    uint64_t& r = rng_;
+    switch (Uniform(r, 9)) {
+      case 0: b.Add(MakePesel(r, false)); break;
+      case 1: b.Add("+48 " + Digits(r, 3) + " " + Digits(r, 3) + " " + Digits(r, 3)); break;
+      case 2: b.Add("ORD-2026-" + Digits(r, 6)); break;
+      case 3: {  // IBAN with a wrong check: bump the check digits
+        std::string good = IbanWithCheckDigits("PL", Digits(r, 24));
+        int cd = (std::stoi(good.substr(2, 2)) + 1 + Uniform(r, 90)) % 97 + 2;
+        std::string bad = good.substr(0, 2) + (cd < 10 ? "0" : "") + std::to_string(cd) + good.substr(4);
+        if (Mod97(bad) != 1) b.Add(Uniform(r, 2) ? bad : PrintedIban(bad));
+        break;
+      }
+      case 4: {  // an IBAN one digit short
+        std::string good = IbanWithCheckDigits("DE", Digits(r, 18));
+        b.Add(good.substr(0, good.size() - 1));
+        break;
+      }
+      case 5: b.Add(std::string(Pick(r, kAscii)) + "@localhost"); break;
+      case 6: b.Add(std::string(Pick(r, kAscii)) + "@host.c"); break;
+      case 7: b.Add("2026-" + Digits(r, 2) + "-" + Digits(r, 2) + " " + Digits(r, 2) + ":" + Digits(r, 2)); break;
+      default: b.Add(Digits(r, 4) + "," + Digits(r, 2) + " PLN"); break;
+    }
+  }
+
+  void PlantPesel(EntryBuilder& b, const Subject& s) { b.Plant(s.pesel, "pesel", s.pesel, s.id); }
+  void PlantEmail(EntryBuilder& b, const Subject& s) { b.Plant(s.email, "email", Lower(s.email), s.id); }
+  void PlantIban(EntryBuilder& b, const Subject& s) {
+    std::string written = s.iban;
+    int form = Uniform(rng_, 4);
+    if (form == 1) written = PrintedIban(s.iban);
+    if (s.iban.compare(0, 2, "PL") == 0 && form == 2) written = s.iban.substr(2);  // NRB
+    if (s.iban.compare(0, 2, "PL") == 0 && form == 3) written = PrintedIban(s.iban).substr(2);  // printed NRB
+    b.Plant(written, "iban", s.iban, s.id);
+  }
+
+  size_t EntryTarget() { return 16 * 1024 + static_cast<size_t>(Uniform(rng_, 48 * 1024)); }
+
+  void Csv(EntryBuilder& b) {
+    b.Add("id;imie_nazwisko;pesel;email;konto;telefon;miasto;uwagi\n");
+    size_t target = EntryTarget();
+    for (int row = 1; b.data.size() < target; ++row) {
+      const Subject& s = AnySubject();
+      b.Add(std::to_string(row) + ";" + s.name + ";");
+      PlantPesel(b, s);
+      b.Add(";");
+      PlantEmail(b, s);
+      b.Add(";");
+      PlantIban(b, s);
+      b.Add(";+48 " + Digits(rng_, 3) + " " + Digits(rng_, 3) + " " + Digits(rng_, 3) + ";" + Pick(rng_, kCities) + ";");
+      Filler(b);
+    }
+  }
+
+  void Sql(EntryBuilder& b) {
+    b.Add("-- PostgreSQL database dump\nSET client_encoding = 'UTF8';\n");
+    size_t target = EntryTarget();
+    while (b.data.size() < target) {
+      const Subject& s = AnySubject();
+      b.Add("INSERT INTO klienci (nazwa, pesel, email, konto, opis) VALUES ('" + s.name + "', '");
+      PlantPesel(b, s);
+      b.Add("', '");
+      PlantEmail(b, s);
+      b.Add("', '");
+      PlantIban(b, s);
+      b.Add("', '");
+      Filler(b);
+      b.Add("');\n");
+    }
+  }
+
+  void Json(EntryBuilder& b) {
+    b.Add("[\n");
+    size_t target = EntryTarget();
+    while (b.data.size() < target) {
+      const Subject& s = AnySubject();
+      b.Add("  {\"name\": \"" + s.name + "\", \"email\": \"");
+      PlantEmail(b, s);
+      b.Add("\", \"pesel\": \"");
+      PlantPesel(b, s);
+      b.Add("\", \"note\": \"");
+      Filler(b);
+      b.data.pop_back();
+      b.Add("\"},\n");
+    }
+    b.Add("  {}\n]\n");
+  }
+
+  void Log(EntryBuilder& b) {
+    size_t target = EntryTarget();
+    while (b.data.size() < target) {
+      const Subject& s = AnySubject();
+      b.Add("2026-11-" + Digits(rng_, 2) + "T" + Digits(rng_, 2) + ":" + Digits(rng_, 2) + ":00Z INFO login user=");
+      PlantEmail(b, s);
+      b.Add(" ip=10.0." + std::to_string(Uniform(rng_, 255)) + "." + std::to_string(Uniform(rng_, 255)) + " ");
+      Filler(b);
+    }
+  }
+
+  void Eml(EntryBuilder& b) {
+    const Subject& s = AnySubject();
+    b.Add("From: " + s.name + " <");
+    PlantEmail(b, s);
+    b.Add(">\nTo: ");
+    b.Plant("biuro@firma.pl", "email", "biuro@firma.pl", -1);  // the company's mailbox: no subject
+    b.Add("\nSubject: =?UTF-8?Q?Zwrot_p=C5=82atno=C5=9Bci?=\nContent-Type: text/plain; charset=utf-8\n\n");
+    size_t target = EntryTarget();
+    while (b.data.size() < target) {
+      b.Add("Dzień dobry, proszę o zwrot na konto ");
+      PlantIban(b, s);
+      b.Add(". Mój PESEL: ");
+      PlantPesel(b, s);
+      b.Add(". ");
+      Filler(b);
+    }
+  }
+
+  void Prose(EntryBuilder& b) {
+    size_t target = EntryTarget() / 2;
+    while (b.data.size() < target) {
+      const Subject& s = AnySubject();
+      b.Add("Notatka ze spotkania z klientem " + s.name + " (");
+      PlantEmail(b, s);
+      b.Add("). ");
+      Filler(b);
+    }
+  }
+
+  Options opt_;
+  uint64_t rng_;
+  std::vector<Subject> subjects_;
+  int name_pesel_ = -1;
+};
+
+struct WriterSpec {
+  std::string ext;
+  int format;
+  int filter;  // ARCHIVE_FILTER_*
+};
+
+WriterSpec SpecFor(const std::string& f) {
+  if (f == "tar") return {".tar", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_NONE};
+  if (f == "pax") return {".pax.tar", ARCHIVE_FORMAT_TAR_PAX_INTERCHANGE, ARCHIVE_FILTER_NONE};
+  if (f == "ustar") return {".ustar.tar", ARCHIVE_FORMAT_TAR_USTAR, ARCHIVE_FILTER_NONE};
+  if (f == "gnutar") return {".gnu.tar", ARCHIVE_FORMAT_TAR_GNUTAR, ARCHIVE_FILTER_NONE};
+  if (f == "tar.gz") return {".tar.gz", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP};
+  if (f == "tar.bz2") return {".tar.bz2", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_BZIP2};
+  if (f == "tar.xz") return {".tar.xz", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_XZ};
+  if (f == "tar.zst") return {".tar.zst", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_ZSTD};
+  if (f == "tar.lz4") return {".tar.lz4", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_LZ4};
+  if (f == "zip") return {".zip", ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE};
+  if (f == "7z") return {".7z", ARCHIVE_FORMAT_7ZIP, ARCHIVE_FILTER_NONE};
+  if (f == "cpio") return {".cpio", ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, ARCHIVE_FILTER_NONE};
+  if (f == "cpio.gz") return {".cpio.gz", ARCHIVE_FORMAT_CPIO_SVR4_NOCRC, ARCHIVE_FILTER_GZIP};
+  if (f == "gz") return {".sql.gz", ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP};
+  throw std::runtime_error("unknown corpus format: " + f);
+}
+
+struct ArchiveWriter {
+  archive* a = archive_write_new();
+  std::string path;
+  ~ArchiveWriter() { archive_write_free(a); }
+  void Check(int rc, const char* what) {
+    if (rc < ARCHIVE_WARN)
+      throw std::runtime_error(path + ": " + what + ": " + (archive_error_string(a) ? archive_error_string(a) : "?"));
+  }
+};
+
+}  // namespace
+
+uint64_t NextRandom(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+std::string PeselWithCheckDigit(const std::string& first10) {
+  static const int w[] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+  int sum = 0;
+  for (int i = 0; i < 10; ++i) sum += (first10[static_cast<size_t>(i)] - '0') * w[i];
+  return first10 + static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
+std::string MakePesel(uint64_t& s, bool valid) {
+  int year = 1850 + Uniform(s, 240);  // 1850..2089: three century encodings
+  int month = 1 + Uniform(s, 12);
+  int day = 1 + Uniform(s, Days(year, month));
+  int enc = month + (year >= 2000 ? 20 : year < 1900 ? 80 : 0);
+  bool bad_date = !valid && Uniform(s, 2);
+  if (bad_date) {
+    day = Days(year, month) + 1 + Uniform(s, 2);  // 30/31 February, 32 January…
+    if (day > 99) day = 99;
+  }
+  char head[16];
+  std::snprintf(head, sizeof head, "%02d%02d%02d", year % 100, enc, day);
+  std::string p = PeselWithCheckDigit(head + Digits(s, 4));
+  if (!valid && !bad_date) p.back() = static_cast<char>('0' + (p.back() - '0' + 1 + Uniform(s, 9)) % 10);
+  return p;
+}
+
+int Mod97(const std::string& iban) {
+  std::string r = iban.substr(4) + iban.substr(0, 4);
+  int m = 0;
+  for (char c : r) {
+    if (c >= '0' && c <= '9') {
+      m = (m * 10 + (c - '0')) % 97;
+    } else {
+      m = (m * 100 + (c - 'A' + 10)) % 97;
+    }
+  }
+  return m;
+}
+
+std::string IbanWithCheckDigits(const std::string& country, const std::string& bban) {
+  int m = Mod97(country + "00" + bban);
+  int cd = 98 - m;
+  return country + (cd < 10 ? "0" : "") + std::to_string(cd) + bban;
+}
+
+std::string PrintedIban(const std::string& e) {
+  std::string out;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (i && i % 4 == 0) out.push_back(' ');
+    out.push_back(e[i]);
+  }
+  return out;
+}
+
+Result Generate(const Options& opt, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  const fs::path snap_dir = fs::path(out_dir) / "snapshots";
+  fs::create_directories(snap_dir);
+  Generator gen(opt);
+  Result result;
+  result.subjects = gen.subjects();
+  std::ofstream truth(fs::path(out_dir) / "ground_truth.jsonl", std::ios::binary);
+  if (!truth) throw std::runtime_error("cannot write ground truth in " + out_dir);
+
+  for (int snap = 0; snap < opt.snapshots; ++snap) {
+    std::vector<std::unique_ptr<ArchiveWriter>> writers;
+    std::vector<std::string> names;
+    for (const std::string& f : opt.formats) {
+      WriterSpec spec = SpecFor(f);
+      auto w = std::make_unique<ArchiveWriter>();
+      char base[32];
+      std::snprintf(base, sizeof base, "snap-%03d", snap);
+      names.push_back(std::string(base) + spec.ext);
+      w->path = fs::absolute(snap_dir / names.back()).string();
+      w->Check(archive_write_set_format(w->a, spec.format), "format");
+      if (spec.filter != ARCHIVE_FILTER_NONE) w->Check(archive_write_add_filter(w->a, spec.filter), "filter");
+      w->Check(archive_write_open_filename(w->a, w->path.c_str()), "open");
+      writers.push_back(std::move(w));
+    }
+    std::string path;
+    EntryBuilder b;
+    uint64_t written = 0;
+    for (int serial = 0; written < opt.bytes; ++serial) {
+      gen.NextEntry(serial + snap * 100000, path, b);
+      written += b.data.size();
+      std::vector<Planted> all = b.planted;
+      for (Planted& p : all) p.entry = {path};
+      if (gen.name_subject() >= 0) {
+        const Subject& s = result.subjects[static_cast<size_t>(gen.name_subject())];
+        Planted p;
+        p.entry = {path};
+        p.field = "name";
+        p.offset = path.find(s.pesel);
+        p.length = 11;
+        p.detector = "pesel";
+        p.value = s.pesel;
+        p.subject = s.id;
+        all.push_back(p);
+      }
+      for (size_t i = 0; i < writers.size(); ++i) {
+        ArchiveWriter& w = *writers[i];
+        bool raw = opt.formats[i] == "gz";
+        if (raw && serial > 0) continue;  // a bare compressed file holds one stream
+        archive_entry* e = archive_entry_new();
+        std::string entry_name = raw ? names[i].substr(0, names[i].size() - 3) : path;
+        archive_entry_set_pathname(e, entry_name.c_str());
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0640);
+        archive_entry_set_size(e, static_cast<la_int64_t>(b.data.size()));
+        archive_entry_set_mtime(e, 1764000000 + serial, 0);
+        archive_entry_set_uid(e, 1000);
+        archive_entry_set_gid(e, 1000);
+        archive_entry_set_uname(e, "backup");
+        archive_entry_set_gname(e, "backup");
+        w.Check(archive_write_header(w.a, e), "header");
+        archive_entry_free(e);
+        if (!b.data.empty() &&
+            archive_write_data(w.a, b.data.data(), b.data.size()) != static_cast<la_ssize_t>(b.data.size()))
+          w.Check(ARCHIVE_FATAL, "data");
+        for (const Planted& p : all) {
+          if (raw && p.field == "name") continue;
+          json j = {{"snapshot", names[i]}, {"entry", raw ? std::vector<std::string>{entry_name} : p.entry},
+                    {"field", p.field},     {"offset", p.offset},
+                    {"length", p.length},   {"detector", p.detector},
+                    {"value", p.value},     {"subject", p.subject}};
+          truth << j.dump() << "\n";
+          ++result.planted;
+        }
+      }
+      if (opt.formats.size() == 1 && opt.formats[0] == "gz") break;
+    }
+    result.decoded_bytes += written;
+    for (auto& w : writers) {
+      w->Check(archive_write_close(w->a), "close");
+      result.snapshot_files.push_back(w->path);
+    }
+  }
+  json subjects = json::array();
+  for (const Subject& s : result.subjects)
+    subjects.push_back({{"subject", s.id}, {"name", s.name}, {"pesel", s.pesel}, {"email", s.email}, {"iban", s.iban}});
+  std::ofstream(fs::path(out_dir) / "subjects.json") << subjects.dump(2) << "\n";
+  if (!truth.flush()) throw std::runtime_error("cannot write ground truth in " + out_dir);
+  return result;
+}
+
+}  // namespace rodo::corpus
