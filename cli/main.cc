@@ -50,6 +50,7 @@ int RunDetect(const DetectArgs& args) {
   rodo::DetectorSet detectors;
   rodo::StreamScanner scanner(detectors);
   std::vector<rodo::Hit> hits;
+  std::vector<std::string> values;
   std::vector<char> buf(1 << 20);
   int rc = kExitOk;
   std::vector<std::string> files = args.files.empty() ? std::vector<std::string>{"-"} : args.files;
@@ -61,33 +62,36 @@ int RunDetect(const DetectArgs& args) {
       continue;
     }
     auto flush = [&] {
-      for (const rodo::Hit& h : hits) {
-        std::string masked = rodo::MaskValue(h.kind, h.value());
+      for (size_t i = 0; i < hits.size(); ++i) {
+        const rodo::Hit& h = hits[i];
+        const std::string& value = values[i];
+        std::string masked = rodo::MaskValue(h.kind, value);
         if (args.json) {
           json j = {{"file", name}, {"offset", h.offset}, {"length", h.length},
                     {"detector", rodo::DetectorName(h.kind)}, {"masked", masked}};
-          if (args.show_values) j["value"] = std::string(h.value());
+          if (args.show_values) j["value"] = value;
           std::cout << Dump(j) << "\n";
         } else {
           std::cout << name << "\t" << h.offset << "\t" << h.length << "\t" << rodo::DetectorName(h.kind)
                     << "\t" << masked;
-          if (args.show_values) std::cout << "\t" << h.value();
+          if (args.show_values) std::cout << "\t" << value;
           std::cout << "\n";
         }
       }
       hits.clear();
+      values.clear();
     };
     bool read_error = false;
     while (true) {
       size_t n = std::fread(buf.data(), 1, buf.size(), f);
-      if (n > 0) scanner.Feed({buf.data(), n}, hits);
+      if (n > 0) scanner.Feed({buf.data(), n}, hits, &values);
       flush();
       if (n < buf.size()) {
         read_error = std::ferror(f);
         break;
       }
     }
-    scanner.Finish(hits);
+    scanner.Finish(hits, &values);
     flush();
     if (read_error) {
       Fail("error reading " + name);

@@ -181,30 +181,32 @@ int64_t Index::AddEntry(const std::string& entry_json) {
   return sqlite3_last_insert_rowid(db_);
 }
 
-int64_t Index::IdentifierId(const Hit& hit) {
-  IdentifierHash h = hasher_.Hash(hit.kind, hit.value());
-  auto it = identifier_ids_.find(h);
+int64_t Index::IdentifierId(DetectorKind kind, std::string_view value) {
+  cache_key_.assign(1, static_cast<char>(kind));
+  cache_key_.append(value);
+  auto it = identifier_ids_.find(cache_key_);
   if (it != identifier_ids_.end()) return it->second;
+  IdentifierHash h = hasher_.Hash(kind, value);
   int64_t id = 0;
   sqlite3_bind_blob(find_identifier_, 1, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
   if (sqlite3_step(find_identifier_) == SQLITE_ROW) id = sqlite3_column_int64(find_identifier_, 0);
   sqlite3_reset(find_identifier_);
   if (!id) {
-    std::string masked = MaskValue(hit.kind, hit.value());
+    std::string masked = MaskValue(kind, value);
     sqlite3_bind_blob(insert_identifier_, 1, h.data(), static_cast<int>(h.size()), SQLITE_STATIC);
-    sqlite3_bind_int(insert_identifier_, 2, static_cast<int>(hit.kind));
+    sqlite3_bind_int(insert_identifier_, 2, static_cast<int>(kind));
     sqlite3_bind_text(insert_identifier_, 3, masked.c_str(), -1, SQLITE_STATIC);
     if (sqlite3_step(insert_identifier_) != SQLITE_DONE && pending_error_.ok())
       pending_error_ = SqlError("add identifier");
     sqlite3_reset(insert_identifier_);
     id = sqlite3_last_insert_rowid(db_);
   }
-  identifier_ids_.emplace(h, id);
+  identifier_ids_.emplace(cache_key_, id);
   return id;
 }
 
-void Index::AddOccurrence(int64_t entry_id, const Hit& hit, Field field) {
-  int64_t ident = IdentifierId(hit);
+void Index::AddOccurrence(int64_t entry_id, const Hit& hit, std::string_view value, Field field) {
+  int64_t ident = IdentifierId(hit.kind, value);
   sqlite3_stmt* st = insert_occurrence_;
   sqlite3_bind_int64(st, 1, ident);
   sqlite3_bind_int64(st, 2, entry_id);

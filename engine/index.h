@@ -60,7 +60,8 @@ class Index {
   // AddOccurrence, then Commit or Abort (which keeps the old state).
   Status BeginSnapshot(const SnapshotRecord& rec);
   int64_t AddEntry(const std::string& entry_json);
-  void AddOccurrence(int64_t entry_id, const Hit& hit, Field field);
+  // `value`: the hit's normalised value (NormaliseFound).
+  void AddOccurrence(int64_t entry_id, const Hit& hit, std::string_view value, Field field);
   Status CommitSnapshot(uint64_t entries, uint64_t bytes);
   void AbortSnapshot();
 
@@ -74,23 +75,17 @@ class Index {
  private:
   Index(sqlite3* db, KeyedHasher hasher) : db_(db), hasher_(hasher) {}
   Status Prepare();
-  int64_t IdentifierId(const Hit& hit);
+  int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
 
-  struct HashKey {
-    size_t operator()(const IdentifierHash& h) const {
-      size_t v;
-      static_assert(sizeof v <= sizeof h);
-      __builtin_memcpy(&v, h.data(), sizeof v);
-      return v;
-    }
-  };
 
   sqlite3* db_;
   KeyedHasher hasher_;
   int64_t snapshot_id_ = 0;
   Status pending_error_;
-  std::unordered_map<IdentifierHash, int64_t, HashKey> identifier_ids_;
+  // Identifier ids of this process, by detector tag + normalised value (memory only).
+  std::unordered_map<std::string, int64_t> identifier_ids_;
+  std::string cache_key_;
   sqlite3_stmt* insert_entry_ = nullptr;
   sqlite3_stmt* insert_occurrence_ = nullptr;
   sqlite3_stmt* insert_identifier_ = nullptr;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,13 +21,14 @@ class KeyedHasher {
   // Loads the key from `path`, or creates it (32 random bytes, mode 0600) when it is missing.
   // Refuses a key file that is readable by others or has the wrong size.
   static StatusOr<KeyedHasher> LoadOrCreate(const std::string& path);
-  explicit KeyedHasher(std::array<uint8_t, 32> key) : key_(key) {}
+  explicit KeyedHasher(const std::array<uint8_t, 32>& key);
 
-  // Hash of (detector, normalised value).
+  // Hash of (detector, normalised value). Not thread-safe: one hasher per thread.
   IdentifierHash Hash(DetectorKind kind, std::string_view normalised) const;
 
  private:
-  std::array<uint8_t, 32> key_;
+  struct State;
+  std::shared_ptr<State> state_;  // SHA-256 states after the HMAC inner and outer key blocks
 };
 
 // Hex SHA-256 of a whole file (certificates), and a fast content fingerprint (size, first and

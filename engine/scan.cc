@@ -264,6 +264,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   uint64_t input_before = 0;
   Status fatal;
   std::vector<std::string> entry_names(1);
+  std::string value;
 
   tbb::parallel_pipeline(
       tokens,
@@ -320,12 +321,14 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   entry_id = index.AddEntry(EntryPathJson(entry_names));
                   ++current.entries;
                   for (const Hit& h : c->name_hits) {
-                    index.AddOccurrence(entry_id, h, Field::kName);
+                    NormaliseFound(h.kind, std::string_view(c->entry_path).substr(h.offset, h.length), value);
+                    index.AddOccurrence(entry_id, h, value, Field::kName);
                     ++current.findings[static_cast<int>(h.kind)];
                   }
                 }
                 for (const Hit& h : c->hits) {
-                  index.AddOccurrence(entry_id, h, Field::kContent);
+                  NormaliseFound(h.kind, std::string_view(c->buf).substr(h.offset - c->base, h.length), value);
+                  index.AddOccurrence(entry_id, h, value, Field::kContent);
                   ++current.findings[static_cast<int>(h.kind)];
                 }
                 current.bytes += c->new_bytes;

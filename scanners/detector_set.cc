@@ -31,6 +31,25 @@ void DetectorSet::Scan(const Window& w, std::vector<Hit>& out) const {
   out.resize(keep);
 }
 
+void NormaliseFound(DetectorKind kind, std::string_view raw, std::string& out) {
+  out.clear();
+  switch (kind) {
+    case DetectorKind::kPesel:
+      out.assign(raw);
+      return;
+    case DetectorKind::kEmail:
+      out.assign(raw);
+      for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      return;
+    case DetectorKind::kIban:
+      if (!raw.empty() && raw[0] >= '0' && raw[0] <= '9') out.assign("PL");  // NRB
+      for (char c : raw)
+        if (c != ' ') out.push_back(c);
+      return;
+  }
+}
+
 std::string_view DetectorName(DetectorKind kind) {
   switch (kind) {
     case DetectorKind::kPesel:

@@ -49,14 +49,7 @@ class EmailDetector final : public Detector {
       if (!MatchAt(d + start, std::min(n - start, kMaxAddress + 2), at - start, &len)) continue;
       size_t end = start + len;
       if (end < n && (IsDomainChar(d[end]) || d[end] == '@')) continue;
-      Hit& h = out.emplace_back();
-      h.kind = DetectorKind::kEmail;
-      h.offset = w.base_offset + start;
-      h.length = static_cast<uint32_t>(len);
-      h.set_value({d + start, len});
-      for (uint16_t i = 0; i < h.value_length; ++i) {
-        if (text::IsUpper(h.value_bytes[i])) h.value_bytes[i] = static_cast<char>(h.value_bytes[i] + 32);
-      }
+      out.push_back(Hit{w.base_offset + start, static_cast<uint32_t>(len), DetectorKind::kEmail});
       pos = std::max(pos, end);
     }
   }

@@ -21,21 +21,17 @@ std::optional<DetectorKind> DetectorFromName(std::string_view name);
 inline constexpr size_t kMaxValueLength = 254;
 
 // A hit: where an identifier stands in a stream (absolute byte offset and length in the
-// scanned bytes) and its normalised value. Fixed size, so vectors of hits can be reused
-// without allocating per hit.
+// scanned bytes). 16 bytes, so millions can be sorted and moved cheaply; the normalised value
+// is derived from the hit's bytes with NormaliseFound when it is needed.
 struct Hit {
-  DetectorKind kind = DetectorKind::kPesel;
-  uint16_t value_length = 0;
-  uint32_t length = 0;
   uint64_t offset = 0;
-  char value_bytes[kMaxValueLength];
-
-  std::string_view value() const { return {value_bytes, value_length}; }
-  void set_value(std::string_view v) {
-    value_length = static_cast<uint16_t>(v.size() < kMaxValueLength ? v.size() : kMaxValueLength);
-    std::memcpy(value_bytes, v.data(), value_length);
-  }
+  uint32_t length = 0;
+  DetectorKind kind = DetectorKind::kPesel;
 };
+
+// The normalised value of an identifier a detector found, from its bytes as written
+// (`raw`: exactly the hit's bytes). Writes into `out` (reusing its capacity).
+void NormaliseFound(DetectorKind kind, std::string_view raw, std::string& out);
 
 // The display form stored in the index and printed: `85*******12`, `j***@example.com`,
 // `PL61 **** **** 2874`. Takes a normalised value.

@@ -77,11 +77,11 @@ class IbanDetector final : public Detector {
         size_t s = pos - 2;
         if (s >= w.from && s < w.limit && (s == 0 || !text::IsAlnum(d[s - 1]))) {
           match_end = MatchIban(d, s, n, value);
-          if (match_end) Emit(w, s, match_end, value, registry_.Find(value[0], value[1])->iban_length, out);
+          if (match_end) Emit(w, s, match_end, out);
         }
       } else if (pos < w.limit && (pos == 0 || !text::IsAlpha(d[pos - 1]))) {
         match_end = MatchNrb(d, pos, run_end, n, value);
-        if (match_end) Emit(w, pos, match_end, value, 28, out);
+        if (match_end) Emit(w, pos, match_end, out);
       }
       pos = std::max(run_end, match_end);
     }
@@ -101,13 +101,8 @@ class IbanDetector final : public Detector {
   }
 
  private:
-  static void Emit(const Window& w, size_t start, size_t end, const char* value, size_t value_len,
-                   std::vector<Hit>& out) {
-    Hit& h = out.emplace_back();
-    h.kind = DetectorKind::kIban;
-    h.offset = w.base_offset + start;
-    h.length = static_cast<uint32_t>(end - start);
-    h.set_value({value, value_len});
+  static void Emit(const Window& w, size_t start, size_t end, std::vector<Hit>& out) {
+    out.push_back(Hit{w.base_offset + start, static_cast<uint32_t>(end - start), DetectorKind::kIban});
   }
 
   // An IBAN at d[s] (country letters). Returns the end offset, or 0. Fills `value`.

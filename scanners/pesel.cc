@@ -28,11 +28,7 @@ class PeselDetector final : public Detector {
       if (pos >= w.limit) break;
       size_t end = text::SkipDigits(d, pos, w.size);
       if (end - pos == 11 && IsValidPesel(d + pos)) {
-        Hit& h = out.emplace_back();
-        h.kind = DetectorKind::kPesel;
-        h.offset = w.base_offset + pos;
-        h.length = 11;
-        h.set_value({d + pos, 11});
+        out.push_back(Hit{w.base_offset + pos, 11, DetectorKind::kPesel});
       }
       pos = end;
     }

@@ -19,13 +19,13 @@ class StreamScanner {
   StreamScanner& operator=(const StreamScanner&) = delete;
 
   // Feeds the next bytes of the stream. Hits whose identifiers are complete are appended to
-  // `out` (in offset order).
-  void Feed(std::string_view bytes, std::vector<Hit>& out);
+  // `out` (in offset order); with `values`, their normalised values are appended to it too.
+  void Feed(std::string_view bytes, std::vector<Hit>& out, std::vector<std::string>* values = nullptr);
   // Ends the stream: reports what is left. The scanner can then be reused for a new stream.
-  void Finish(std::vector<Hit>& out);
+  void Finish(std::vector<Hit>& out, std::vector<std::string>* values = nullptr);
 
  private:
-  void Run(bool at_end, std::vector<Hit>& out);
+  void Run(bool at_end, std::vector<Hit>& out, std::vector<std::string>* values);
 
   const DetectorSet& detectors_;
   size_t block_;

@@ -13,6 +13,12 @@
 namespace rodo {
 namespace {
 
+std::string Value(const std::string& text, const Hit& h) {
+  std::string v;
+  NormaliseFound(h.kind, std::string_view(text).substr(h.offset, h.length), v);
+  return v;
+}
+
 std::vector<std::string> Ibans(const std::string& text) {
   DetectorSet d;
   std::vector<Hit> hits;
@@ -20,7 +26,7 @@ std::vector<std::string> Ibans(const std::string& text) {
   std::vector<std::string> out;
   for (const Hit& h : hits) {
     if (h.kind != DetectorKind::kIban) continue;
-    out.push_back(text.substr(h.offset, h.length) + "=" + std::string(h.value()));
+    out.push_back(text.substr(h.offset, h.length) + "=" + Value(text, h));
   }
   return out;
 }

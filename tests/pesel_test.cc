@@ -69,7 +69,8 @@ TEST(Pesel, DetectedOnlyAsAWholeElevenDigitRun) {
   EXPECT_TRUE(Detect("44051401459").empty());    // bad check digit
   auto hits = Detect("a44051401458b");           // letters do not touch digits
   ASSERT_EQ(hits.size(), 1u);
-  EXPECT_EQ(hits[0].value(), "44051401458");
+  EXPECT_EQ(hits[0].offset, 1u);
+  EXPECT_EQ(hits[0].length, 11u);
 }
 
 TEST(Pesel, NormaliseAcceptsOnlyValidValues) {
