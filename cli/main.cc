@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <clocale>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -313,6 +314,7 @@ int RunLocate(const Globals& g, const IdentifierArgs& ids, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "C.UTF-8");  // names in archives are UTF-8
   CLI::App app{"rodo: finds personal data (PESEL, e-mail, IBAN) in backup snapshots and erases it on request"};
   app.set_version_flag("--version", std::string("rodo ") + RODO_VERSION);
   app.require_subcommand(1);

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -296,6 +297,14 @@ WriterSpec SpecFor(const std::string& f) {
   throw std::runtime_error("unknown corpus format: " + f);
 }
 
+struct SpecialEntry {
+  std::string path;
+  unsigned type;             // AE_IFREG, AE_IFDIR, AE_IFLNK
+  const std::string* data;   // regular files
+  std::string link;          // symlink target
+  std::string hardlink;      // hard link target (tar formats only)
+};
+
 struct ArchiveWriter {
   archive* a = archive_write_new();
   std::string path;
@@ -369,6 +378,7 @@ std::string PrintedIban(const std::string& e) {
 
 Result Generate(const Options& opt, const std::string& out_dir) {
   namespace fs = std::filesystem;
+  if (MB_CUR_MAX == 1) throw std::runtime_error("the corpus generator needs a UTF-8 locale (LC_CTYPE=C.UTF-8)");
   const fs::path snap_dir = fs::path(out_dir) / "snapshots";
   fs::create_directories(snap_dir);
   Generator gen(opt);
@@ -395,42 +405,34 @@ Result Generate(const Options& opt, const std::string& out_dir) {
     std::string path;
     EntryBuilder b;
     uint64_t written = 0;
-    for (int serial = 0; written < opt.bytes; ++serial) {
-      gen.NextEntry(serial + snap * 100000, path, b);
-      written += b.data.size();
-      std::vector<Planted> all = b.planted;
-      for (Planted& p : all) p.entry = {path};
-      if (gen.name_subject() >= 0) {
-        const Subject& s = result.subjects[static_cast<size_t>(gen.name_subject())];
-        Planted p;
-        p.entry = {path};
-        p.field = "name";
-        p.offset = path.find(s.pesel);
-        p.length = 11;
-        p.detector = "pesel";
-        p.value = s.pesel;
-        p.subject = s.id;
-        all.push_back(p);
-      }
+    std::string first_path;
+    // Writes one entry to every format (a bare compressed file takes only the first) and its
+    // planted occurrences to the ground truth.
+    auto emit = [&](const SpecialEntry& se, const std::vector<Planted>& all, bool first) {
       for (size_t i = 0; i < writers.size(); ++i) {
         ArchiveWriter& w = *writers[i];
-        bool raw = opt.formats[i] == "gz";
-        if (raw && serial > 0) continue;  // a bare compressed file holds one stream
+        const std::string& f = opt.formats[i];
+        bool raw = f == "gz";
+        if (raw && !first) continue;  // a bare compressed file holds one stream
+        if (se.type != AE_IFREG && (raw || (se.type == AE_IFLNK && f == "7z"))) continue;
+        if (!se.hardlink.empty() && f.find("tar") == std::string::npos) continue;
         archive_entry* e = archive_entry_new();
-        std::string entry_name = raw ? names[i].substr(0, names[i].size() - 3) : path;
-        archive_entry_set_pathname(e, entry_name.c_str());
-        archive_entry_set_filetype(e, AE_IFREG);
-        archive_entry_set_perm(e, 0640);
-        archive_entry_set_size(e, static_cast<la_int64_t>(b.data.size()));
-        archive_entry_set_mtime(e, 1764000000 + serial, 0);
+        std::string entry_name = raw ? names[i].substr(0, names[i].size() - 3) : se.path;
+        archive_entry_set_pathname_utf8(e, entry_name.c_str());
+        archive_entry_set_filetype(e, se.type);
+        archive_entry_set_perm(e, se.type == AE_IFDIR ? 0750 : 0640);
+        archive_entry_set_size(e, se.type == AE_IFREG && se.hardlink.empty() ? static_cast<la_int64_t>(se.data->size()) : 0);
+        if (se.type == AE_IFLNK) archive_entry_set_symlink(e, se.link.c_str());
+        if (!se.hardlink.empty()) archive_entry_set_hardlink(e, se.hardlink.c_str());
+        archive_entry_set_mtime(e, 1764000000 + static_cast<time_t>(written % 100000), 0);
         archive_entry_set_uid(e, 1000);
         archive_entry_set_gid(e, 1000);
         archive_entry_set_uname(e, "backup");
         archive_entry_set_gname(e, "backup");
         w.Check(archive_write_header(w.a, e), "header");
         archive_entry_free(e);
-        if (!b.data.empty() &&
-            archive_write_data(w.a, b.data.data(), b.data.size()) != static_cast<la_ssize_t>(b.data.size()))
+        if (se.type == AE_IFREG && se.hardlink.empty() && !se.data->empty() &&
+            archive_write_data(w.a, se.data->data(), se.data->size()) != static_cast<la_ssize_t>(se.data->size()))
           w.Check(ARCHIVE_FATAL, "data");
         for (const Planted& p : all) {
           if (raw && p.field == "name") continue;
@@ -442,7 +444,68 @@ Result Generate(const Options& opt, const std::string& out_dir) {
           ++result.planted;
         }
       }
-      if (opt.formats.size() == 1 && opt.formats[0] == "gz") break;
+    };
+    auto name_occurrence = [](const std::string& entry, size_t offset, const std::string& written_form,
+                              const std::string& detector, const std::string& value, int subject) {
+      Planted p;
+      p.entry = {entry};
+      p.field = "name";
+      p.offset = offset;
+      p.length = static_cast<uint32_t>(written_form.size());
+      p.detector = detector;
+      p.value = value;
+      p.subject = subject;
+      return p;
+    };
+    for (int serial = 0; written < opt.bytes; ++serial) {
+      gen.NextEntry(serial + snap * 100000, path, b);
+      written += b.data.size();
+      std::vector<Planted> all = b.planted;
+      for (Planted& p : all) p.entry = {path};
+      if (gen.name_subject() >= 0) {
+        const Subject& s = result.subjects[static_cast<size_t>(gen.name_subject())];
+        all.push_back(name_occurrence(path, path.find(s.pesel), s.pesel, "pesel", s.pesel, s.id));
+      }
+      if (serial == 0) first_path = path;
+      emit(SpecialEntry{path, AE_IFREG, &b.data, "", ""}, all, serial == 0);
+    }
+    // Entries of every other kind: a folder named after an e-mail address and what is below
+    // it (a file, a symlink), a hard link, a long pax name, a non-ASCII name.
+    {
+      const Subject& s = result.subjects[static_cast<size_t>(snap) % result.subjects.size()];
+      const std::string dir = "users/" + s.email + "/";
+      const std::string lower = Lower(s.email);
+      std::string none;
+      emit(SpecialEntry{dir, AE_IFDIR, &none, "", ""}, {name_occurrence(dir, 6, s.email, "email", lower, s.id)}, false);
+      EntryBuilder pb;
+      pb.Add("Profil: " + s.name + "\nPESEL: ");
+      pb.Plant(s.pesel, "pesel", s.pesel, s.id);
+      pb.Add("\n");
+      std::vector<Planted> all = pb.planted;
+      for (Planted& p : all) p.entry = {dir + "profile.txt"};
+      all.push_back(name_occurrence(dir + "profile.txt", 6, s.email, "email", lower, s.id));
+      emit(SpecialEntry{dir + "profile.txt", AE_IFREG, &pb.data, "", ""}, all, false);
+      emit(SpecialEntry{dir + "latest", AE_IFLNK, &none, "profile.txt", ""},
+           {name_occurrence(dir + "latest", 6, s.email, "email", lower, s.id)}, false);
+      emit(SpecialEntry{"export/latest.csv", AE_IFREG, &none, "", first_path}, {}, false);
+      std::string long_name = "archiwum/";
+      for (int i = 0; i < 6; ++i) long_name += "bardzo_dluga_nazwa_katalogu_" + std::to_string(i) + "/";
+      long_name += "raport_roczny.txt";
+      EntryBuilder lb;
+      lb.Add("Konto do zwrotu: ");
+      lb.Plant(PrintedIban(s.iban), "iban", s.iban, s.id);
+      lb.Add("\n");
+      all = lb.planted;
+      for (Planted& p : all) p.entry = {long_name};
+      emit(SpecialEntry{long_name, AE_IFREG, &lb.data, "", ""}, all, false);
+      EntryBuilder nb;
+      nb.Add("Zażółć gęślą jaźń — kontakt: ");
+      nb.Plant(s.email, "email", lower, s.id);
+      nb.Add("\n");
+      all = nb.planted;
+      const std::string pl_name = "dokumenty/zażółć gęślą jaźń.txt";
+      for (Planted& p : all) p.entry = {pl_name};
+      emit(SpecialEntry{pl_name, AE_IFREG, &nb.data, "", ""}, all, false);
     }
     result.decoded_bytes += written;
     for (auto& w : writers) {

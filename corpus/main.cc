@@ -1,11 +1,13 @@
 // rodo-corpus: writes a deterministic sample corpus with its ground truth.
 #include <CLI/CLI.hpp>
+#include <clocale>
 #include <chrono>
 #include <iostream>
 
 #include "corpus/generator.h"
 
 int main(int argc, char** argv) {
+  std::setlocale(LC_CTYPE, "C.UTF-8");  // names in archives are UTF-8
   CLI::App app{"rodo-corpus: deterministic sample backup snapshots with ground truth"};
   rodo::corpus::Options o;
   std::string out = "corpus-out";

@@ -111,8 +111,8 @@ Status ArchiveReader::Next(EntryInfo* info, bool* has) {
     info->is_regular = true;
     info->size = -1;
   } else {
-    const char* p = archive_entry_pathname(entry_);
-    if (!p) p = archive_entry_pathname_utf8(entry_);
+    const char* p = archive_entry_pathname_utf8(entry_);
+    if (!p) p = archive_entry_pathname(entry_);  // not convertible: the stored bytes
     info->path = p ? p : "";
     info->is_regular = archive_entry_filetype(entry_) == AE_IFREG && archive_entry_hardlink(entry_) == nullptr;
     info->size = archive_entry_size_is_set(entry_) ? archive_entry_size(entry_) : -1;

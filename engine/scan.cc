@@ -45,7 +45,7 @@ std::vector<std::string> FindSnapshots(const std::vector<std::string>& paths,
       for (auto it = fs::recursive_directory_iterator(abs, fs::directory_options::skip_permission_denied, ec);
            it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (ec) break;
-        if (it->is_regular_file(ec) && !excluded(it->path().string())) out.push_back(it->path().string());
+        if (it->is_regular_file(ec) && !it->is_symlink(ec) && !excluded(it->path().string())) out.push_back(it->path().string());
       }
     } else if (!excluded(abs.string())) {
       out.push_back(abs.string());
@@ -221,7 +221,9 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
     p.record.path = path;
     p.record.size = static_cast<uint64_t>(st.st_size);
     p.record.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-    auto fp = FingerprintFile(path, p.record.size);
+    // A pipe (or other stream) is read once: no fingerprint, never "unchanged".
+    const bool seekable = S_ISREG(st.st_mode);
+    auto fp = seekable ? FingerprintFile(path, p.record.size) : StatusOr<std::string>(std::string("stream"));
     if (!fp.ok()) {
       res.outcome = SnapshotResult::Outcome::kError;
       res.error = fp.status().message();
@@ -231,7 +233,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
     }
     p.record.fingerprint = *fp;
     auto old = index.FindSnapshot(path);
-    if (!options.full && old && old->size == p.record.size && old->mtime_ns == p.record.mtime_ns &&
+    if (!options.full && seekable && old && old->size == p.record.size && old->mtime_ns == p.record.mtime_ns &&
         old->fingerprint == p.record.fingerprint) {
       res.outcome = SnapshotResult::Outcome::kUnchanged;
       ++progress.snapshots_done;

@@ -8,7 +8,7 @@ PACKAGES=(
   libarchive-dev libre2-dev libtbb-dev libzstd-dev libsqlite3-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
-  libarchive-tools zstd gzip bzip2 xz-utils lz4 ripgrep
+  libarchive-tools zstd gzip bzip2 xz-utils lz4 ripgrep python3 time
 )
 
 missing=()

@@ -1,9 +1,11 @@
 #include "tests/test_util.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -11,6 +13,11 @@
 #include <stdexcept>
 
 namespace rodo::testing {
+namespace {
+// libarchive converts entry names through the C library's locale; rodo runs in C.UTF-8
+// (cli/main.cc sets it), and so do the tests.
+const bool kUtf8Locale = std::setlocale(LC_CTYPE, "C.UTF-8") != nullptr;
+}  // namespace
 
 TempDir::TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "rodo-test-XXXXXX").string();
@@ -32,10 +39,9 @@ std::string ReadFile(const std::string& path) {
 
 std::string VectorsDir() { return RODO_VECTORS_DIR; }
 
-CommandResult RunRodo(const std::vector<std::string>& args, const std::string& input) {
-  TempDir io;
-  std::string in_path = io / "stdin", out_path = io / "stdout", err_path = io / "stderr";
-  std::ofstream(in_path, std::ios::binary) << input;
+Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir) {
+  std::string in_path = io_dir + "/stdin", out_path = io_dir + "/stdout", err_path = io_dir + "/stderr";
+  if (!std::filesystem::exists(in_path)) std::ofstream(in_path, std::ios::binary).flush();
   pid_t pid = ::fork();
   if (pid == 0) {
     int in = ::open(in_path.c_str(), O_RDONLY);
@@ -53,13 +59,25 @@ CommandResult RunRodo(const std::vector<std::string>& args, const std::string& i
     ::execv(bin.c_str(), argv.data());
     ::_exit(127);
   }
+  return Running{pid, io_dir};
+}
+
+CommandResult Wait(const Running& r) {
   int status = 0;
-  ::waitpid(pid, &status, 0);
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
+  struct rusage ru {};
+  ::wait4(r.pid, &status, 0, &ru);
+  CommandResult c;
+  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  c.out = ReadFile(r.io_dir + "/stdout");
+  c.err = ReadFile(r.io_dir + "/stderr");
+  c.max_rss_kib = ru.ru_maxrss;
+  return c;
+}
+
+CommandResult RunRodo(const std::vector<std::string>& args, const std::string& input) {
+  TempDir io;
+  std::ofstream(io / "stdin", std::ios::binary) << input;
+  return Wait(SpawnRodo(args, io.path().string()));
 }
 
 std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir) {
