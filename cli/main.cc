@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "engine/erase.h"
 #include "engine/index.h"
 #include "engine/scan.h"
 #include "scanners/detector.h"
@@ -311,6 +312,93 @@ int RunLocate(const Globals& g, const IdentifierArgs& ids, bool as_json) {
   return kExitOk;
 }
 
+// ---- erase / requests ---------------------------------------------------------------------
+
+struct EraseArgs {
+  std::string request;
+  IdentifierArgs ids;
+  std::string mode;
+  bool dry_run = false;
+  std::string report;
+  bool json = false;
+};
+
+void PrintCertificate(const json& r) {
+  std::cout << "Request " << r.value("request", "") << ": " << r.value("status", "") << " (mode "
+            << r.value("mode", "") << ")\n";
+  std::cout << "Subject:";
+  for (const auto& i : r["identifiers"]) std::cout << "  " << i.value("detector", "") << " " << i.value("masked", "");
+  std::cout << "\n";
+  for (const auto& s : r["snapshots"]) {
+    std::string action = s.value("action", "?");
+    std::cout << "  " << action << std::string(action.size() < 10 ? 10 - action.size() : 1, ' ') << " "
+              << s.value("snapshot", "");
+    if (s.contains("occurrences")) std::cout << "  (" << s["occurrences"].get<uint64_t>() << " occurrences)";
+    if (s.contains("error")) std::cout << "  " << s.value("error", "");
+    std::cout << "\n";
+    if (s.contains("sha256_after") && action == "rewritten")
+      std::cout << "             sha256 " << s.value("sha256_before", "").substr(0, 16) << "… -> "
+                << s.value("sha256_after", "").substr(0, 16) << "…  verified: "
+                << (s.value("verified", false) ? "yes" : "no") << "\n";
+  }
+  if (r["snapshots"].empty()) std::cout << "  (no indexed snapshot holds this subject)\n";
+  if (r.contains("started_at"))
+    std::cout << "Started " << r.value("started_at", "") << ", finished " << r.value("finished_at", "") << "\n";
+}
+
+int RunErase(const Globals& g, const EraseArgs& args) {
+  rodo::EraseRequest req;
+  req.id = args.request;
+  req.dry_run = args.dry_run;
+  if (args.mode == "drop") req.mode = rodo::EraseMode::kDrop;
+  if (args.mode == "redact") req.mode = rodo::EraseMode::kRedact;
+  if (!NormaliseIdentifiers(args.ids, req.identifiers)) return kExitUsage;
+  auto index = OpenIndex(g);
+  if (!index) return kExitUsage;
+  auto log = [&](const std::string& m) {
+    if (!args.json) std::cerr << m << "\n";
+  };
+  rodo::EraseResult r = rodo::RunErase(*index, req, log);
+  if (r.usage_error) {
+    Fail(r.error);
+    return kExitUsage;
+  }
+  if (!args.report.empty() && !args.dry_run) {
+    std::ofstream f(args.report, std::ios::binary | std::ios::trunc);
+    f << r.report.dump(2) << "\n";
+    if (!f.flush()) {
+      Fail("cannot write the report to " + args.report);
+      return kExitPartial;
+    }
+  }
+  if (args.json) {
+    std::cout << Dump(r.report) << "\n";
+  } else {
+    PrintCertificate(r.report);
+  }
+  std::string status = r.report.value("status", "");
+  return status == "completed" || status == "dry-run" ? kExitOk : kExitPartial;
+}
+
+int RunRequests(const Globals& g, bool as_json) {
+  auto index = OpenIndex(g);
+  if (!index) return kExitUsage;
+  for (const auto& r : index->ListRequests()) {
+    json rep = json::parse(r.report_json);
+    json j = {{"request", r.id}, {"status", r.status}, {"mode", r.mode}, {"created_at", r.created_at},
+              {"updated_at", r.updated_at}};
+    if (rep.contains("finished_at")) j["finished_at"] = rep["finished_at"];
+    j["snapshots"] = rep.contains("snapshots") ? rep["snapshots"].size() : 0;
+    if (as_json) {
+      std::cout << Dump(j) << "\n";
+    } else {
+      std::cout << r.id << "  " << r.status << "  " << r.mode << "  created " << r.created_at << "  updated "
+                << r.updated_at << "  " << j["snapshots"].get<size_t>() << " snapshot(s)\n";
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,6 +429,20 @@ int main(int argc, char** argv) {
   cmd_locate->add_flag("--json", locate_json, "One JSON object per occurrence");
   AddIdentifierOptions(cmd_locate, locate_ids);
 
+  EraseArgs erase;
+  auto* cmd_erase = app.add_subcommand("erase", "Carry out an erasure request (redact or drop a subject's data)");
+  cmd_erase->add_option("--request", erase.request, "Erasure request ID")->required();
+  AddIdentifierOptions(cmd_erase, erase.ids);
+  cmd_erase->add_option("--mode", erase.mode, "redact (default): overwrite with '*'; drop: remove whole entries")
+      ->check(CLI::IsMember({"redact", "drop"}));
+  cmd_erase->add_flag("--dry-run", erase.dry_run, "Rewrite nothing; report what would change");
+  cmd_erase->add_option("--report", erase.report, "Also write the certificate (JSON) to this file");
+  cmd_erase->add_flag("--json", erase.json, "Print the certificate as JSON");
+
+  bool requests_json = false;
+  auto* cmd_requests = app.add_subcommand("requests", "List registered erasure requests");
+  cmd_requests->add_flag("--json", requests_json, "One JSON object per request");
+
   for (auto* sub : app.get_subcommands({})) {
     sub->add_option("--index", g.index, "Index database (default: $RODO_INDEX, else ./rodo.db)");
     sub->add_option("--key-file", g.key_file, "Key for hashing identifiers (default: INDEX.key)");
@@ -362,6 +464,8 @@ int main(int argc, char** argv) {
     if (cmd_detect->parsed()) return RunDetect(detect);
     if (cmd_scan->parsed()) return RunScan(g, scan);
     if (cmd_locate->parsed()) return RunLocate(g, locate_ids, locate_json);
+    if (cmd_erase->parsed()) return RunErase(g, erase);
+    if (cmd_requests->parsed()) return RunRequests(g, requests_json);
   } catch (const std::exception& e) {
     Fail(e.what());
     return kExitUsage;

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
-PRAGMA synchronous=NORMAL;
+PRAGMA synchronous=FULL;
 PRAGMA foreign_keys=OFF;
 CREATE TABLE IF NOT EXISTS snapshots(
   id INTEGER PRIMARY KEY,
@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS occurrences(
   length INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS occurrences_by_identifier ON occurrences(identifier_id);
 CREATE INDEX IF NOT EXISTS occurrences_by_entry ON occurrences(entry_id);
+CREATE TABLE IF NOT EXISTS requests(
+  id TEXT PRIMARY KEY,
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  identifiers TEXT NOT NULL,
+  report TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
 )sql";
 
 int64_t NowSeconds() {
@@ -246,6 +254,100 @@ Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
 void Index::AbortSnapshot() {
   sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   identifier_ids_.clear();  // ids made in the rolled-back transaction are gone
+}
+
+std::vector<std::string> Index::SnapshotsWith(const std::vector<IdentifierHash>& hashes) {
+  std::vector<std::string> out;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "SELECT DISTINCT s.path FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
+                     "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id WHERE i.hash=?",
+                     -1, &st, nullptr);
+  for (const IdentifierHash& h : hashes) {
+    sqlite3_bind_blob(st, 1, h.data(), static_cast<int>(h.size()), SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+uint64_t Index::CountOccurrences(const std::string& snapshot, const std::vector<IdentifierHash>& hashes) {
+  uint64_t n = 0;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "SELECT COUNT(*) FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
+                     "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id "
+                     "WHERE i.hash=? AND s.path=?",
+                     -1, &st, nullptr);
+  for (const IdentifierHash& h : hashes) {
+    sqlite3_bind_blob(st, 1, h.data(), static_cast<int>(h.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, snapshot.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) n += static_cast<uint64_t>(sqlite3_column_int64(st, 0));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  return n;
+}
+
+std::vector<std::string> Index::AllSnapshots() {
+  std::vector<std::string> out;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT path FROM snapshots ORDER BY path", -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  return out;
+}
+
+std::optional<RequestRecord> Index::GetRequest(const std::string& id) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT mode, status, identifiers, report, created_at, updated_at FROM requests WHERE id=?",
+                     -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+  std::optional<RequestRecord> r;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    r.emplace();
+    r->id = id;
+    auto col = [&](int i) { return std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i))); };
+    r->mode = col(0);
+    r->status = col(1);
+    r->identifiers_json = col(2);
+    r->report_json = col(3);
+    r->created_at = col(4);
+    r->updated_at = col(5);
+  }
+  sqlite3_finalize(st);
+  return r;
+}
+
+std::vector<RequestRecord> Index::ListRequests() {
+  std::vector<RequestRecord> out;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT id FROM requests ORDER BY created_at, id", -1, &st, nullptr);
+  std::vector<std::string> ids;
+  while (sqlite3_step(st) == SQLITE_ROW) ids.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  for (const auto& id : ids)
+    if (auto r = GetRequest(id)) out.push_back(std::move(*r));
+  return out;
+}
+
+Status Index::PutRequest(const RequestRecord& r) {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_,
+                     "INSERT INTO requests(id, mode, status, identifiers, report, created_at, updated_at) "
+                     "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(id) DO UPDATE SET mode=?2, status=?3, "
+                     "identifiers=?4, report=?5, updated_at=?7",
+                     -1, &st, nullptr);
+  const std::string* cols[] = {&r.id, &r.mode, &r.status, &r.identifiers_json, &r.report_json, &r.created_at,
+                               &r.updated_at};
+  for (int i = 0; i < 7; ++i) sqlite3_bind_text(st, i + 1, cols[i]->c_str(), -1, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("save request " + r.id);
+  return Status::Ok();
 }
 
 Status Index::Locate(const std::vector<Identifier>& ids,

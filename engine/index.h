@@ -41,6 +41,16 @@ struct LocatedOccurrence {
   int64_t entry_id = 0;  // entries of one snapshot are numbered in archive order
 };
 
+// An erasure request as stored: identifiers only as keyed hashes (JSON), and the report so far.
+struct RequestRecord {
+  std::string id;
+  std::string mode;    // redact | drop
+  std::string status;  // in_progress | completed | partial | failed
+  std::string identifiers_json;
+  std::string report_json;
+  std::string created_at, updated_at;
+};
+
 struct Identifier {
   DetectorKind kind;
   std::string value;  // normalised
@@ -67,6 +77,15 @@ class Index {
 
   // Every occurrence of any of `ids`, ordered by snapshot, entry, offset.
   Status Locate(const std::vector<Identifier>& ids, const std::function<void(const LocatedOccurrence&)>& fn);
+
+  // Snapshots holding any of `hashes`, sorted; how many occurrences one snapshot holds.
+  std::vector<std::string> SnapshotsWith(const std::vector<IdentifierHash>& hashes);
+  uint64_t CountOccurrences(const std::string& snapshot, const std::vector<IdentifierHash>& hashes);
+  std::vector<std::string> AllSnapshots();
+
+  std::optional<RequestRecord> GetRequest(const std::string& id);
+  std::vector<RequestRecord> ListRequests();
+  Status PutRequest(const RequestRecord& r);  // insert or update, durably
 
   const KeyedHasher& hasher() const { return hasher_; }
   sqlite3* db() { return db_; }

@@ -23,6 +23,9 @@ class StreamScanner {
   void Feed(std::string_view bytes, std::vector<Hit>& out, std::vector<std::string>* values = nullptr);
   // Ends the stream: reports what is left. The scanner can then be reused for a new stream.
   void Finish(std::vector<Hit>& out, std::vector<std::string>* values = nullptr);
+  // Stream offset up to which every identifier has been reported: hits starting at or after
+  // it are still to come.
+  uint64_t reported_until() const { return base_offset_ + from_; }
 
  private:
   void Run(bool at_end, std::vector<Hit>& out, std::vector<std::string>* values);

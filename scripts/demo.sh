@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds, generates a sample corpus and runs the main job on it:
-# scan -> locate a subject.
+# scan -> locate a subject -> erase it, with a certificate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh >/dev/null
@@ -26,3 +26,14 @@ SUBJECT=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))[0]; print(
 read -r PESEL EMAIL IBAN <<<"$SUBJECT"
 step "4. Subject access request: where is the data of the person with PESEL $PESEL?"
 $RODO locate --pesel "$PESEL" --email "$EMAIL" --iban "$IBAN" | (head -n 12; echo "   ..."; tail -n 1)
+
+step "5. Erasure request R-2026-0042 for that subject: rewrite every snapshot holding it"
+$RODO erase --request R-2026-0042 --pesel "$PESEL" --email "$EMAIL" --iban "$IBAN" \
+  --report "$DEMO/certificate-R-2026-0042.json"
+
+step "6. The certificate for the controller ($DEMO/certificate-R-2026-0042.json)"
+head -c 900 "$DEMO/certificate-R-2026-0042.json"; echo " ..."
+
+step "7. Locate again: nothing left"
+$RODO locate --pesel "$PESEL" --email "$EMAIL" --iban "$IBAN"
+$RODO requests

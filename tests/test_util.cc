@@ -1,12 +1,17 @@
 #include "tests/test_util.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <clocale>
 #include <fstream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -39,7 +44,7 @@ std::string ReadFile(const std::string& path) {
 
 std::string VectorsDir() { return RODO_VECTORS_DIR; }
 
-Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir) {
+Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir, long max_file_size) {
   std::string in_path = io_dir + "/stdin", out_path = io_dir + "/stdout", err_path = io_dir + "/stderr";
   if (!std::filesystem::exists(in_path)) std::ofstream(in_path, std::ios::binary).flush();
   pid_t pid = ::fork();
@@ -50,6 +55,11 @@ Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_di
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    if (max_file_size > 0) {
+      ::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG, like a full disk
+      struct rlimit rl {static_cast<rlim_t>(max_file_size), static_cast<rlim_t>(max_file_size)};
+      ::setrlimit(RLIMIT_FSIZE, &rl);
+    }
     std::vector<char*> argv;
     std::string bin = RODO_BINARY;
     argv.push_back(bin.data());
@@ -78,6 +88,81 @@ CommandResult RunRodo(const std::vector<std::string>& args, const std::string& i
   TempDir io;
   std::ofstream(io / "stdin", std::ios::binary) << input;
   return Wait(SpawnRodo(args, io.path().string()));
+}
+
+ArchiveDump DumpArchive(const std::string& path) {
+  ArchiveDump d;
+  archive* a = archive_read_new();
+  archive_read_support_format_all(a);
+  archive_read_support_format_raw(a);
+  archive_read_support_filter_all(a);
+  if (archive_read_open_filename(a, path.c_str(), 65536) != ARCHIVE_OK) {
+    d.error = archive_error_string(a) ? archive_error_string(a) : "open failed";
+    archive_read_free(a);
+    return d;
+  }
+  archive_entry* e;
+  int rc;
+  while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+    EntryDump x;
+    const char* p = archive_entry_pathname_utf8(e);
+    x.path = p ? p : (archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+    x.type = archive_entry_filetype(e);
+    x.mode = archive_entry_perm(e);
+    x.uid = archive_entry_uid(e);
+    x.gid = archive_entry_gid(e);
+    x.uname = archive_entry_uname(e) ? archive_entry_uname(e) : "";
+    x.gname = archive_entry_gname(e) ? archive_entry_gname(e) : "";
+    x.mtime = archive_entry_mtime(e);
+    x.symlink = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+    x.hardlink = archive_entry_hardlink(e) ? archive_entry_hardlink(e) : "";
+    char buf[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) x.data.append(buf, static_cast<size_t>(n));
+    if (n < 0) d.error = archive_error_string(a) ? archive_error_string(a) : "data error";
+    d.entries.push_back(std::move(x));
+  }
+  if (rc != ARCHIVE_EOF) d.error = archive_error_string(a) ? archive_error_string(a) : "header error";
+  d.format = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+  for (int i = 0; i < archive_filter_count(a); ++i) d.filters.push_back(archive_filter_code(a, i));
+  archive_read_free(a);
+  return d;
+}
+
+// What the snapshot must hold after erasing `subject` (from the ground truth only).
+std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<corpus::Planted>& truth,
+                                const std::string& snapshot, int subject, bool drop) {
+  std::map<std::string, std::vector<const corpus::Planted*>> by_entry;
+  for (const auto& p : truth)
+    if (p.snapshot == snapshot && p.subject == subject) by_entry[p.entry.back()].push_back(&p);
+  const bool raw = before.format == ARCHIVE_FORMAT_RAW;
+  std::map<std::string, std::string> renamed;
+  std::set<std::string> dropped;
+  std::vector<EntryDump> out;
+  for (EntryDump e : before.entries) {
+    std::string key = raw ? snapshot.substr(0, snapshot.size() - 3) : e.path;
+    auto it = by_entry.find(key);
+    bool holds = it != by_entry.end();
+    if (drop) {
+      if (holds || (!e.hardlink.empty() && dropped.count(e.hardlink))) {
+        dropped.insert(e.path);
+        continue;
+      }
+      out.push_back(e);
+      continue;
+    }
+    std::string orig = e.path;
+    if (holds) {
+      for (const corpus::Planted* p : it->second) {
+        std::string& target = p->field == "name" ? e.path : e.data;
+        for (uint64_t i = p->offset; i < p->offset + p->length; ++i) target[i] = '*';
+      }
+    }
+    renamed[orig] = e.path;
+    if (!e.hardlink.empty() && renamed.count(e.hardlink)) e.hardlink = renamed[e.hardlink];
+    out.push_back(e);
+  }
+  return out;
 }
 
 std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir) {

@@ -38,13 +38,40 @@ struct Running {
   int pid = -1;
   std::string io_dir;
 };
-Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir);
+// `max_file_size`: a RLIMIT_FSIZE for the child (writes past it fail with EFBIG), 0 for none.
+Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir, long max_file_size = 0);
 CommandResult Wait(const Running& r);
 
 // Reads out_dir/ground_truth.jsonl.
 std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir);
 
 std::string ReadFile(const std::string& path);
+
+// An independent read of an archive with libarchive (not the engine's reader): every entry
+// with its metadata and data, and the archive's format and filters.
+struct EntryDump {
+  std::string path;
+  unsigned type = 0;
+  unsigned mode = 0;
+  int64_t uid = 0, gid = 0;
+  std::string uname, gname;
+  int64_t mtime = 0;
+  std::string symlink, hardlink;
+  std::string data;
+  bool operator==(const EntryDump&) const = default;
+};
+struct ArchiveDump {
+  int format = 0;                 // archive_format() & ARCHIVE_FORMAT_BASE_MASK
+  std::vector<int> filters;       // archive_filter_code() outermost first
+  std::vector<EntryDump> entries;
+  std::string error;              // empty when the whole archive was read
+};
+ArchiveDump DumpArchive(const std::string& path);
+
+// The entries `snapshot` must hold after erasing `subject` (redact or drop), computed from
+// the archive as it was and the ground truth only.
+std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<corpus::Planted>& truth,
+                                const std::string& snapshot, int subject, bool drop);
 std::string VectorsDir();
 
 }  // namespace rodo::testing
