@@ -12,7 +12,9 @@ namespace {
 
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
-PRAGMA synchronous=FULL;
+PRAGMA synchronous=NORMAL;
+PRAGMA cache_size=-65536;
+PRAGMA temp_store=MEMORY;
 PRAGMA foreign_keys=OFF;
 CREATE TABLE IF NOT EXISTS snapshots(
   id INTEGER PRIMARY KEY,
@@ -23,7 +25,9 @@ CREATE TABLE IF NOT EXISTS snapshots(
   status TEXT NOT NULL,
   scanned_at INTEGER NOT NULL,
   entries INTEGER NOT NULL DEFAULT 0,
-  bytes INTEGER NOT NULL DEFAULT 0);
+  bytes INTEGER NOT NULL DEFAULT 0,
+  first_occurrence INTEGER NOT NULL DEFAULT 0,
+  last_occurrence INTEGER NOT NULL DEFAULT -1);
 CREATE TABLE IF NOT EXISTS entries(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   snapshot_id INTEGER NOT NULL,
@@ -35,13 +39,13 @@ CREATE TABLE IF NOT EXISTS identifiers(
   detector INTEGER NOT NULL,
   masked TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS occurrences(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   identifier_id INTEGER NOT NULL,
   entry_id INTEGER NOT NULL,
   field INTEGER NOT NULL,
   offset INTEGER NOT NULL,
   length INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS occurrences_by_identifier ON occurrences(identifier_id);
-CREATE INDEX IF NOT EXISTS occurrences_by_entry ON occurrences(entry_id);
 CREATE TABLE IF NOT EXISTS requests(
   id TEXT PRIMARY KEY,
   mode TEXT NOT NULL,
@@ -51,6 +55,8 @@ CREATE TABLE IF NOT EXISTS requests(
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 )sql";
+
+constexpr int kSchemaVersion = 2;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -76,7 +82,9 @@ StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path, const std:
   }
   std::unique_ptr<Index> idx(new Index(db, *hasher));
   sqlite3_busy_timeout(db, 30000);
+  // user_version 0 with tables: an index from before this schema.
   Status s = idx->Exec(kSchema);
+  if (s.ok()) s = idx->CheckVersion();
   if (!s.ok()) return Status::IoError("unusable index " + path + ": " + s.message());
   s = idx->Prepare();
   if (!s.ok()) return s;
@@ -97,6 +105,20 @@ Status Index::Exec(const char* sql) {
     return Status::IoError(msg);
   }
   return Status::Ok();
+}
+
+Status Index::CheckVersion() {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &st, nullptr);
+  int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_finalize(st);
+  if (v == kSchemaVersion) return Status::Ok();
+  sqlite3_prepare_v2(db_, "SELECT COUNT(*) FROM snapshots", -1, &st, nullptr);
+  int64_t rows = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+  sqlite3_finalize(st);
+  if (v == 0 && rows == 0) return Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  return Status::IoError("made by another version of rodo (schema " + std::to_string(v) + ", this rodo uses " +
+                         std::to_string(kSchemaVersion) + "): scan into a new index");
 }
 
 Status Index::Prepare() {
@@ -147,8 +169,11 @@ Status Index::BeginSnapshot(const SnapshotRecord& rec) {
   };
   if (auto old = FindSnapshot(rec.path)) {
     snapshot_id_ = old->id;
+    // A snapshot's occurrences have consecutive ids (inserted in one transaction, never
+    // reused: AUTOINCREMENT), so dropping them needs no index by entry.
     const char* drops[] = {
-        "DELETE FROM occurrences WHERE entry_id IN (SELECT id FROM entries WHERE snapshot_id=?1)",
+        "DELETE FROM occurrences WHERE id BETWEEN (SELECT first_occurrence FROM snapshots WHERE id=?1) "
+        "AND (SELECT last_occurrence FROM snapshots WHERE id=?1)",
         "DELETE FROM entries WHERE snapshot_id=?1"};
     for (const char* sql : drops) {
       sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
@@ -178,7 +203,17 @@ Status Index::BeginSnapshot(const SnapshotRecord& rec) {
   auto row = FindSnapshot(rec.path);
   if (!row) return fail("snapshot row missing");
   snapshot_id_ = row->id;
+  first_occurrence_ = NextOccurrenceId();
   return Status::Ok();
+}
+
+int64_t Index::NextOccurrenceId() {
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db_, "SELECT seq FROM sqlite_sequence WHERE name='occurrences'", -1, &st, nullptr);
+  int64_t next = 1;
+  if (sqlite3_step(st) == SQLITE_ROW) next = sqlite3_column_int64(st, 0) + 1;
+  sqlite3_finalize(st);
+  return next;
 }
 
 int64_t Index::AddEntry(const std::string& entry_json) {
@@ -231,11 +266,15 @@ Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
     return pending_error_;
   }
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db_, "UPDATE snapshots SET status='indexed', entries=?2, bytes=?3 WHERE id=?1", -1, &st,
-                     nullptr);
+  sqlite3_prepare_v2(db_,
+                     "UPDATE snapshots SET status='indexed', entries=?2, bytes=?3, first_occurrence=?4, "
+                     "last_occurrence=?5 WHERE id=?1",
+                     -1, &st, nullptr);
   sqlite3_bind_int64(st, 1, snapshot_id_);
   sqlite3_bind_int64(st, 2, static_cast<int64_t>(entries));
   sqlite3_bind_int64(st, 3, static_cast<int64_t>(bytes));
+  sqlite3_bind_int64(st, 4, first_occurrence_);
+  sqlite3_bind_int64(st, 5, NextOccurrenceId() - 1);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
@@ -335,6 +374,12 @@ std::vector<RequestRecord> Index::ListRequests() {
 }
 
 Status Index::PutRequest(const RequestRecord& r) {
+  // Request state decides what a resumed erase does: it is synced at every commit.
+  struct FullSync {
+    sqlite3* db;
+    explicit FullSync(sqlite3* d) : db(d) { sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr); }
+    ~FullSync() { sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr); }
+  } full_sync(db_);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_,
                      "INSERT INTO requests(id, mode, status, identifiers, report, created_at, updated_at) "

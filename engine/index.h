@@ -94,6 +94,8 @@ class Index {
  private:
   Index(sqlite3* db, KeyedHasher hasher) : db_(db), hasher_(hasher) {}
   Status Prepare();
+  Status CheckVersion();
+  int64_t NextOccurrenceId();
   int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
 
@@ -101,6 +103,7 @@ class Index {
   sqlite3* db_;
   KeyedHasher hasher_;
   int64_t snapshot_id_ = 0;
+  int64_t first_occurrence_ = 1;
   Status pending_error_;
   // Identifier ids of this process, by detector tag + normalised value (memory only).
   std::unordered_map<std::string, int64_t> identifier_ids_;

@@ -8,6 +8,7 @@
 #include <tbb/parallel_pipeline.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -58,6 +59,36 @@ std::vector<std::string> FindSnapshots(const std::vector<std::string>& paths,
 
 namespace {
 
+// A byte buffer that never zero-fills: allocated once, then reused by every token.
+class ByteBuffer {
+ public:
+  void reserve(size_t n) {
+    if (n <= cap_) return;
+    auto bigger = std::make_unique_for_overwrite<char[]>(n);
+    std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    cap_ = n;
+  }
+  void assign(std::string_view v) {
+    reserve(v.size());
+    std::memcpy(data_.get(), v.data(), v.size());
+    size_ = v.size();
+  }
+  void resize(size_t n) {  // new bytes are left as they are: the caller fills them
+    reserve(n);
+    size_ = n;
+  }
+  void clear() { size_ = 0; }
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0, cap_ = 0;
+};
+
 // One pipeline token: a slice of one entry's bytes (with the tail of the previous slice in
 // front as context), or an event of the snapshot (its end, an error).
 struct Chunk {
@@ -65,7 +96,7 @@ struct Chunk {
   bool snapshot_end = false;
   bool entry_begin = false;
   std::string entry_path;
-  std::string buf;
+  ByteBuffer buf;
   size_t from = 0, limit = 0;
   uint64_t base = 0;
   uint64_t new_bytes = 0;
@@ -329,7 +360,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   }
                 }
                 for (const Hit& h : c->hits) {
-                  NormaliseFound(h.kind, std::string_view(c->buf).substr(h.offset - c->base, h.length), value);
+                  NormaliseFound(h.kind, c->buf.view().substr(h.offset - c->base, h.length), value);
                   index.AddOccurrence(entry_id, h, value, Field::kContent);
                   ++current.findings[static_cast<int>(h.kind)];
                 }
