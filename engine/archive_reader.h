@@ -2,6 +2,7 @@
 // reads, plus bare compressed files (`dump.sql.gz`) as one-entry snapshots.
 #pragma once
 
+#include <archive.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -21,10 +22,31 @@ struct EntryInfo {
   int64_t size = -1;     // from the header; -1 when unknown
 };
 
+// Where a nested archive's bytes come from: the data of an entry of the enclosing archive.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to `n` bytes; 0 at the end.
+  virtual StatusOr<size_t> Read(char* buf, size_t n) = 0;
+};
+
+// What the first bytes of an entry say it is.
+enum class ContentKind { kPlain, kArchive, kCompressed, kSevenZip, kUtf16Le, kUtf16Be };
+// `p`: the first bytes of an entry (up to kSniffBytes of them).
+ContentKind SniffContent(const char* p, size_t n);
+inline constexpr size_t kSniffBytes = 512;
+
 class ArchiveReader {
  public:
   // Opens `path`. Not an archive, unreadable or corrupt: an error naming the file and reason.
   static StatusOr<std::unique_ptr<ArchiveReader>> Open(const std::string& path);
+  // Opens an archive or compressed stream whose bytes are `prefix` followed by what `source`
+  // reads (a container inside an entry). `outer_name`: the enclosing entry's name, which
+  // names the single inner entry of a bare compressed stream.
+  static StatusOr<std::unique_ptr<ArchiveReader>> OpenNested(ByteSource* source, std::string prefix,
+                                                             const std::string& outer_name);
+  // Opens an archive held in memory (formats that need random access, such as 7z).
+  static StatusOr<std::unique_ptr<ArchiveReader>> OpenMemory(std::string data, const std::string& outer_name);
   ~ArchiveReader();
   ArchiveReader(const ArchiveReader&) = delete;
   ArchiveReader& operator=(const ArchiveReader&) = delete;
@@ -39,6 +61,10 @@ class ArchiveReader {
   bool is_raw() const { return raw_; }
   // Compressed bytes consumed so far (for progress).
   int64_t consumed() const;
+  // Bytes pulled from the source of a nested reader.
+  uint64_t pulled() const { return pulled_; }
+  // An error of the enclosing source (not of this archive's own bytes), if any.
+  const Status& source_error() const { return source_error_; }
 
  private:
   ArchiveReader() = default;
@@ -50,9 +76,19 @@ class ArchiveReader {
   bool raw_ = false;
   bool raw_done_ = false;
   bool pending_first_ = false;
+  // Nested readers.
+  static la_ssize_t ReadCallback(archive* a, void* self, const void** buf);
+  ByteSource* source_ = nullptr;
+  std::string prefix_;
+  std::string memory_;
+  std::unique_ptr<char[]> block_;
+  uint64_t pulled_ = 0;
+  Status source_error_;
+  std::string outer_name_;
 };
 
-// The inner name of a bare compressed file: `logs/app.log.gz` -> `app.log`.
-std::string StripCompressionSuffix(const std::string& name);
+// The inner name of a bare compressed file: `logs/app.log.gz` -> `logs/app.log`
+// (`keep_dirs` false: `app.log`).
+std::string StripCompressionSuffix(const std::string& name, bool keep_dirs = false);
 
 }  // namespace rodo

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/archive_reader.h"
+#include "engine/entry_walker.h"
 #include "engine/keyed_hash.h"
 #include "scanners/detector.h"
 
@@ -95,7 +96,9 @@ struct Chunk {
   size_t snapshot = 0;
   bool snapshot_end = false;
   bool entry_begin = false;
-  std::string entry_path;
+  bool utf16 = false;  // offsets are in narrowed UTF-16: in the entry, 2 + 2 * offset
+  std::vector<std::string> entry_path;
+  std::vector<std::string> warnings;
   ByteBuffer buf;
   size_t from = 0, limit = 0;
   uint64_t base = 0;
@@ -105,8 +108,9 @@ struct Chunk {
   std::vector<Hit> hits, name_hits;
 
   void Reset() {
-    snapshot_end = entry_begin = false;
+    snapshot_end = entry_begin = utf16 = false;
     entry_path.clear();
+    warnings.clear();
     buf.clear();
     from = limit = 0;
     base = new_bytes = 0;
@@ -121,11 +125,12 @@ struct Pending {
   SnapshotRecord record;
 };
 
-// The serial input stage: walks snapshots and entries and cuts entry data into chunks.
+// The serial input stage: walks snapshots and their entries at every depth and cuts entry
+// data into chunks (UTF-16 text is narrowed to one byte per code unit for matching).
 class ChunkSource {
  public:
-  ChunkSource(const std::vector<Pending>& snapshots, size_t chunk_size)
-      : snapshots_(snapshots), chunk_size_(chunk_size) {}
+  ChunkSource(const std::vector<Pending>& snapshots, size_t chunk_size, const WalkLimits& limits)
+      : snapshots_(snapshots), chunk_size_(chunk_size), limits_(limits), raw_(chunk_size * 2 + 2) {}
 
   // Fills `c`; false when every snapshot is done.
   bool Next(Chunk& c) {
@@ -133,39 +138,97 @@ class ChunkSource {
     while (true) {
       if (current_ >= snapshots_.size()) return false;
       c.snapshot = current_;
-      if (!reader_) {
+      if (!walker_) {
         auto r = ArchiveReader::Open(snapshots_[current_].path);
         if (!r.ok()) return EndSnapshot(c, r.status());
-        reader_ = std::move(r.value());
+        walker_ = std::make_unique<EntryWalker>(std::move(r.value()), limits_);
       }
       if (!in_entry_) {
-        EntryInfo info;
         bool has = false;
-        Status s = reader_->Next(&info, &has);
+        Status s = walker_->Next(&has);
+        TakeWarnings(c);
         if (!s.ok()) return EndSnapshot(c, s);
         if (!has) return EndSnapshot(c, Status::Ok());
         c.entry_begin = true;
-        c.entry_path = info.path;
-        entry_name_ = std::move(info.path);
-        c.consumed = static_cast<uint64_t>(reader_->consumed());
-        in_entry_ = info.is_regular;
+        c.entry_path = walker_->path();
+        c.consumed = static_cast<uint64_t>(walker_->consumed());
+        in_entry_ = walker_->has_data();
+        utf16_ = walker_->encoding() != TextEncoding::kBytes;
+        big_endian_ = walker_->encoding() == TextEncoding::kUtf16Be;
         entry_offset_ = 0;
+        bom_left_ = 2;
+        odd_.clear();
         tail_.clear();
-        if (!in_entry_) return true;  // a directory, link or device: its name only
+        if (!in_entry_) return true;  // a folder, link, device or opened container: its name only
       }
       return FillData(c);
     }
   }
 
  private:
+  void TakeWarnings(Chunk& c) {
+    for (auto& w : walker_->TakeWarnings()) c.warnings.push_back(std::move(w));
+  }
+
   bool EndSnapshot(Chunk& c, Status s) {
     c.snapshot_end = true;
     c.error = std::move(s);
-    c.consumed = reader_ ? static_cast<uint64_t>(reader_->consumed()) : 0;
-    reader_.reset();
+    c.consumed = walker_ ? static_cast<uint64_t>(walker_->consumed()) : 0;
+    if (walker_) TakeWarnings(c);
+    walker_.reset();
     in_entry_ = false;
     ++current_;
     return true;
+  }
+
+  // Reads up to `want` bytes of entry data into `out`: as stored, or narrowed from UTF-16.
+  StatusOr<size_t> ReadData(char* out, size_t want, bool* done) {
+    *done = false;
+    if (!utf16_) {
+      size_t got = 0;
+      while (got < want) {
+        auto r = walker_->Read(out + got, want - got);
+        if (!r.ok()) return r.status();
+        if (*r == 0) {
+          *done = true;
+          break;
+        }
+        got += *r;
+      }
+      return got;
+    }
+    // UTF-16: two bytes per code unit; the BOM is skipped; a code unit above 0xFF becomes a
+    // byte no detector takes (0xFF), so offsets map back as 2 + 2 * i.
+    size_t got = 0;
+    while (got < want && !*done) {
+      size_t have = 0;
+      if (!odd_.empty()) {
+        raw_[0] = odd_[0];
+        have = 1;
+        odd_.clear();
+      }
+      const size_t need = 2 * (want - got);
+      while (have < need) {
+        auto r = walker_->Read(raw_.data() + have, need - have);
+        if (!r.ok()) return r.status();
+        if (*r == 0) {
+          *done = true;
+          break;
+        }
+        have += *r;
+      }
+      size_t start = std::min(bom_left_, have);
+      bom_left_ -= start;
+      const size_t units = (have - start) / 2;
+      for (size_t i = 0; i < units; ++i) {
+        unsigned char a = static_cast<unsigned char>(raw_[start + 2 * i]);
+        unsigned char b = static_cast<unsigned char>(raw_[start + 2 * i + 1]);
+        unsigned char hi = big_endian_ ? a : b, lo = big_endian_ ? b : a;
+        out[got++] = static_cast<char>(hi == 0 ? lo : 0xFF);
+      }
+      if ((have - start) % 2) odd_.assign(1, raw_[have - 1]);
+    }
+    return got;
   }
 
   bool FillData(Chunk& c) {
@@ -173,28 +236,21 @@ class ChunkSource {
     c.buf.assign(tail_);
     c.from = tail_.empty() ? 0 : kLeftContext;
     c.base = entry_offset_ - tail_.size();
-    size_t header = c.buf.size();
-    size_t want = header + chunk_size_;
-    c.buf.resize(want);
-    size_t got = header;
+    c.utf16 = utf16_;
+    const size_t header = c.buf.size();
+    c.buf.resize(header + chunk_size_);
     bool entry_done = false;
-    while (got < want) {
-      auto r = reader_->Read(c.buf.data() + got, want - got);
-      if (!r.ok()) {
-        c.buf.clear();
-        c.limit = c.from = 0;
-        return EndSnapshot(c, Status::Corruption(entry_name_ + ": " + r.status().message()));
-      }
-      if (*r == 0) {
-        entry_done = true;
-        break;
-      }
-      got += *r;
+    auto r = ReadData(c.buf.data() + header, chunk_size_, &entry_done);
+    TakeWarnings(c);
+    if (!r.ok()) {
+      c.buf.clear();
+      c.limit = c.from = 0;
+      return EndSnapshot(c, Status::Corruption(DisplayPath(walker_->path()) + ": " + r.status().message()));
     }
-    c.buf.resize(got);
-    c.new_bytes = got - header;
-    entry_offset_ += c.new_bytes;
-    c.consumed = static_cast<uint64_t>(reader_->consumed());
+    c.buf.resize(header + *r);
+    c.new_bytes = *r;
+    entry_offset_ += *r;
+    c.consumed = static_cast<uint64_t>(walker_->consumed());
     if (entry_done) {
       c.limit = c.buf.size();
       in_entry_ = false;
@@ -209,12 +265,16 @@ class ChunkSource {
 
   const std::vector<Pending>& snapshots_;
   size_t chunk_size_;
+  WalkLimits limits_;
   size_t current_ = 0;
-  std::unique_ptr<ArchiveReader> reader_;
+  std::unique_ptr<EntryWalker> walker_;
   bool in_entry_ = false;
-  uint64_t entry_offset_ = 0;
+  bool utf16_ = false, big_endian_ = false;
+  uint64_t entry_offset_ = 0;  // in the matched bytes (narrowed for UTF-16)
+  size_t bom_left_ = 0;
   std::string tail_;
-  std::string entry_name_;
+  std::string odd_;
+  std::vector<char> raw_;
 };
 
 // Identifiers in an entry's name never reach the index in plain text: their bytes become '*'
@@ -287,7 +347,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
     pool.push(pool_storage.back().get());
   }
   tbb::enumerable_thread_specific<DetectorSet> detectors;
-  ChunkSource source(pending, options.chunk_size);
+  ChunkSource source(pending, options.chunk_size, options.limits);
 
   // State of the serial output stage.
   SnapshotResult current;
@@ -296,7 +356,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   auto started = std::chrono::steady_clock::now();
   uint64_t input_before = 0;
   Status fatal;
-  std::vector<std::string> entry_names(1);
+  std::vector<std::string> entry_names;
   std::string value;
 
   tbb::parallel_pipeline(
@@ -320,9 +380,9 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                                                d.Scan(w, c->hits);
                                              }
                                              if (c->entry_begin && !c->entry_path.empty()) {
-                                               Window w{c->entry_path.data(), c->entry_path.size(), 0,
-                                                        c->entry_path.size(), 0};
-                                               d.Scan(w, c->name_hits);
+                                               const std::string& name = c->entry_path.back();
+                                               d.Scan(Window{name.data(), name.size(), 0, name.size(), 0},
+                                                      c->name_hits);
                                              }
                                              return c;
                                            }) &
@@ -348,20 +408,30 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   }
                   txn_open = true;
                 }
+                for (auto& w : c->warnings) current.warnings.push_back(std::move(w));
                 if (c->entry_begin) {
-                  entry_names[0] = c->entry_path;
-                  MaskNames(c->name_hits, entry_names[0]);
+                  // The entry path with identifiers in every name masked (outer names were
+                  // masked when their own entries began).
+                  const size_t depth = c->entry_path.size();
+                  entry_names.resize(depth);
+                  entry_names[depth - 1] = c->entry_path.back();
+                  MaskNames(c->name_hits, entry_names[depth - 1]);
                   entry_id = index.AddEntry(EntryPathJson(entry_names));
                   ++current.entries;
                   for (const Hit& h : c->name_hits) {
-                    NormaliseFound(h.kind, std::string_view(c->entry_path).substr(h.offset, h.length), value);
+                    NormaliseFound(h.kind, std::string_view(c->entry_path.back()).substr(h.offset, h.length), value);
                     index.AddOccurrence(entry_id, h, value, Field::kName);
                     ++current.findings[static_cast<int>(h.kind)];
                   }
                 }
                 for (const Hit& h : c->hits) {
                   NormaliseFound(h.kind, c->buf.view().substr(h.offset - c->base, h.length), value);
-                  index.AddOccurrence(entry_id, h, value, Field::kContent);
+                  if (c->utf16) {
+                    Hit in_entry{2 + 2 * h.offset, 2 * h.length, h.kind};
+                    index.AddOccurrence(entry_id, in_entry, value, Field::kContent);
+                  } else {
+                    index.AddOccurrence(entry_id, h, value, Field::kContent);
+                  }
                   ++current.findings[static_cast<int>(h.kind)];
                 }
                 current.bytes += c->new_bytes;

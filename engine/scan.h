@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/entry_walker.h"
 #include "engine/index.h"
 #include "engine/status.h"
 
@@ -17,6 +18,7 @@ struct ScanOptions {
   bool full = false;             // re-scan unchanged snapshots too
   size_t chunk_size = 1 << 20;   // new bytes per pipeline token
   std::vector<std::string> exclude;  // absolute paths never treated as snapshots (the index)
+  WalkLimits limits;                 // nesting depth and decompression bounds
 };
 
 struct SnapshotResult {
