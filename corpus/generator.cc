@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <tuple>
 
 namespace rodo::corpus {
 namespace {
@@ -315,6 +316,47 @@ struct ArchiveWriter {
   }
 };
 
+// Packs entries into an archive in memory (for containers inside snapshots).
+struct InnerEntry {
+  std::string name;
+  std::string data;
+};
+std::string Pack(int format, int filter, const std::vector<InnerEntry>& entries) {
+  ArchiveWriter w;
+  w.path = "(in memory)";
+  std::string out;
+  w.Check(archive_write_set_format(w.a, format), "format");
+  if (filter != ARCHIVE_FILTER_NONE) w.Check(archive_write_add_filter(w.a, filter), "filter");
+  archive_write_set_bytes_in_last_block(w.a, 1);
+  auto write_cb = [](archive*, void* client, const void* buf, size_t n) -> la_ssize_t {
+    static_cast<std::string*>(client)->append(static_cast<const char*>(buf), n);
+    return static_cast<la_ssize_t>(n);
+  };
+  w.Check(archive_write_open(w.a, &out, nullptr, write_cb, nullptr), "open");
+  for (const InnerEntry& ie : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname_utf8(e, ie.name.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, static_cast<la_int64_t>(ie.data.size()));
+    archive_entry_set_mtime(e, 1764000000, 0);
+    w.Check(archive_write_header(w.a, e), "header");
+    archive_entry_free(e);
+    if (!ie.data.empty()) archive_write_data(w.a, ie.data.data(), ie.data.size());
+  }
+  w.Check(archive_write_close(w.a), "close");
+  return out;
+}
+
+std::string Utf16Le(const std::string& ascii_or_utf8_ascii) {
+  std::string out = "\xff\xfe";
+  for (char c : ascii_or_utf8_ascii) {
+    out.push_back(c);
+    out.push_back('\0');
+  }
+  return out;
+}
+
 }  // namespace
 
 uint64_t NextRandom(uint64_t& state) {
@@ -468,6 +510,66 @@ Result Generate(const Options& opt, const std::string& out_dir) {
       }
       if (serial == 0) first_path = path;
       emit(SpecialEntry{path, AE_IFREG, &b.data, "", ""}, all, serial == 0);
+    }
+    // Containers inside the snapshot, with identifiers at every depth: a tar.gz holding a zip
+    // holding a text file, a rotated .log.gz, a Word document, a UTF-16 export.
+    {
+      const Subject& s = result.subjects[static_cast<size_t>(snap + 1) % result.subjects.size()];
+      const std::string lower = Lower(s.email);
+      auto at = [](const std::vector<std::string>& entry, const EntryBuilder& b) {
+        std::vector<Planted> v = b.planted;
+        for (Planted& p : v) p.entry = entry;
+        return v;
+      };
+      // Depth 3: old.tar.gz > dane/klienci.zip > klienci.csv
+      EntryBuilder csv;
+      csv.Add("imie;pesel;email\n" + s.name + ";");
+      csv.Plant(s.pesel, "pesel", s.pesel, s.id);
+      csv.Add(";");
+      csv.Plant(s.email, "email", lower, s.id);
+      csv.Add("\n");
+      std::string zip = Pack(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE, {{"klienci.csv", csv.data}});
+      EntryBuilder note;
+      note.Add("Przelew na konto ");
+      note.Plant(PrintedIban(s.iban), "iban", s.iban, s.id);
+      note.Add(" zlecony.\n");
+      std::string targz = Pack(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_GZIP,
+                               {{"dane/klienci.zip", zip}, {"dane/notatka.txt", note.data}});
+      std::vector<Planted> all = at({"backup/old.tar.gz", "dane/klienci.zip", "klienci.csv"}, csv);
+      for (auto& p : at({"backup/old.tar.gz", "dane/notatka.txt"}, note)) all.push_back(p);
+      emit(SpecialEntry{"backup/old.tar.gz", AE_IFREG, &targz, "", ""}, all, false);
+      // A rotated log: logs/app.log.gz > logs/app.log
+      EntryBuilder log;
+      log.Add("2026-11-25T10:00:00Z INFO login user=");
+      log.Plant(s.email, "email", lower, s.id);
+      log.Add(" ok\n");
+      std::string gz = Pack(ARCHIVE_FORMAT_RAW, ARCHIVE_FILTER_GZIP, {{"app.log", log.data}});
+      emit(SpecialEntry{"logs/app.log.gz", AE_IFREG, &gz, "", ""}, at({"logs/app.log.gz", "logs/app.log"}, log), false);
+      // A Word document: the identifier inside one text node.
+      EntryBuilder xml;
+      xml.Add("<?xml version=\"1.0\"?><w:document><w:body><w:p><w:r><w:t>PESEL: ");
+      xml.Plant(s.pesel, "pesel", s.pesel, s.id);
+      xml.Add("</w:t></w:r></w:p></w:body></w:document>");
+      std::string docx = Pack(ARCHIVE_FORMAT_ZIP, ARCHIVE_FILTER_NONE,
+                              {{"[Content_Types].xml", "<?xml version=\"1.0\"?><Types/>"}, {"word/document.xml", xml.data}});
+      emit(SpecialEntry{"dokumenty/umowa.docx", AE_IFREG, &docx, "", ""},
+           at({"dokumenty/umowa.docx", "word/document.xml"}, xml), false);
+      // A Windows export in UTF-16LE with a BOM: offsets and lengths in its own bytes.
+      std::string text = "Eksport;PESEL;" + s.pesel + ";mail;" + s.email + "\r\n";
+      std::string u16 = Utf16Le(text);
+      std::vector<Planted> u;
+      for (auto [needle, det, value] : {std::tuple{s.pesel, "pesel", s.pesel}, std::tuple{s.email, "email", lower}}) {
+        Planted p;
+        p.entry = {"windows/eksport_utf16.txt"};
+        p.field = "content";
+        p.offset = 2 + 2 * text.find(needle);
+        p.length = static_cast<uint32_t>(2 * needle.size());
+        p.detector = det;
+        p.value = value;
+        p.subject = s.id;
+        u.push_back(p);
+      }
+      emit(SpecialEntry{"windows/eksport_utf16.txt", AE_IFREG, &u16, "", ""}, u, false);
     }
     // Entries of every other kind: a folder named after an e-mail address and what is below
     // it (a file, a symlink), a hard link, a long pax name, a non-ASCII name.

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
 
@@ -38,6 +39,15 @@ archive* NewReader(bool raw, bool also_raw = false) {
   return a;
 }
 
+bool StartsLikeZip(const std::string& path) {
+  char head[4] = {};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  return n == 4 && head[0] == 'P' && head[1] == 'K' && (head[2] == 3 || head[2] == 5 || head[2] == 7);
+}
+
 }  // namespace
 
 std::string StripCompressionSuffix(const std::string& name, bool keep_dirs) {
@@ -71,6 +81,13 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& 
   r->a_ = NewReader(false);
   int rc = archive_read_open_filename(r->a_, path.c_str(), kReadBlock);
   if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
+  if ((rc == ARCHIVE_OK || rc == ARCHIVE_WARN) &&
+      (archive_format(r->a_) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP && S_ISREG(st.st_mode) &&
+      !StartsLikeZip(path)) {
+    // libarchive finds a zip by its central directory at the end; a file that does not
+    // start like one is a damaged archive that merely ends with an embedded zip.
+    return Status::Corruption("corrupt: does not start like any archive (only an embedded zip was found)");
+  }
   if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN || rc == ARCHIVE_EOF) {
     r->pending_first_ = true;
     r->raw_done_ = rc == ARCHIVE_EOF;

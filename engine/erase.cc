@@ -123,7 +123,11 @@ class Eraser {
 
     fs::path p(path);
     const std::string tmp = (p.parent_path() / ("." + p.filename().string() + ".rodo-tmp")).string();
-    ::unlink(tmp.c_str());  // a leftover of an interrupted run
+    // Leftovers of an interrupted run (the new snapshot, spooled inner containers).
+    std::error_code ec;
+    const std::string leftover = "." + p.filename().string() + ".rodo-tmp";
+    for (const auto& e : fs::directory_iterator(p.parent_path(), ec))
+      if (e.path().filename().string().rfind(leftover, 0) == 0) fs::remove(e.path(), ec);
     auto before = Sha256File(path);
     if (!before.ok()) return before.status();
     auto cleanup = [&](Status s) {

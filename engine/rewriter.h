@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/entry_walker.h"
 #include "engine/keyed_hash.h"
 #include "engine/status.h"
 #include "scanners/hit.h"
@@ -40,15 +41,19 @@ struct RewriteStats {
 };
 
 // Reads `src`, writes the rewritten archive to `dst` (created; not synced: the caller syncs).
-// Fails with kUnsupported when libarchive cannot write the snapshot's format or filter.
+// Containers inside (to `limits.max_depth`) are rewritten the same way, each in its own
+// format, through temporary files named after `dst`; a container without the subject keeps
+// its bytes. Fails with kUnsupported when libarchive cannot write a format or filter.
 StatusOr<RewriteStats> RewriteSnapshot(const std::string& src, const std::string& dst, SubjectMatcher& matcher,
-                                       EraseMode mode);
+                                       EraseMode mode, const WalkLimits& limits = {});
 
-// Reads `path` whole and counts entries and the subject's occurrences (names and contents).
+// Reads `path` whole, at every depth, and counts its top-level entries and the subject's
+// occurrences (names and contents, UTF-16 text included).
 struct VerifyStats {
   uint64_t entries = 0;
   uint64_t occurrences = 0;
 };
-StatusOr<VerifyStats> CountSubjectOccurrences(const std::string& path, SubjectMatcher& matcher);
+StatusOr<VerifyStats> CountSubjectOccurrences(const std::string& path, SubjectMatcher& matcher,
+                                              const WalkLimits& limits = {});
 
 }  // namespace rodo

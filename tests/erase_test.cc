@@ -97,8 +97,9 @@ void CheckErased(Corpus& c, int subject, bool drop) {
     ArchiveDump after = testing::DumpArchive(f);
     ASSERT_EQ(after.error, "") << name;
     // Dropping the only entry of a bare compressed file leaves an empty stream.
-    if (!(drop && before[name].format == ARCHIVE_FORMAT_RAW && after.entries.empty()))
+    if (!(drop && before[name].format == ARCHIVE_FORMAT_RAW && after.entries.empty())) {
       EXPECT_EQ(after.format, before[name].format) << name;
+    }
     EXPECT_EQ(after.filters, before[name].filters) << name;
     auto want = Expected(before[name], c.truth, name, subject, drop);
     ASSERT_EQ(after.entries.size(), want.size()) << name;
@@ -112,6 +113,8 @@ void CheckErased(Corpus& c, int subject, bool drop) {
       EXPECT_EQ(std::tie(a.type, a.mode, a.uid, a.gid, a.uname, a.gname, a.mtime, a.symlink, a.hardlink),
                 std::tie(b.type, b.mode, b.uid, b.gid, b.uname, b.gname, b.mtime, b.symlink, b.hardlink))
           << name << ": metadata of " << b.path;
+      EXPECT_EQ(a.container, b.container) << name << ": " << b.path;
+      EXPECT_TRUE(a.inner == b.inner) << name << ": what the container " << b.path << " holds";
     }
     if (planted == 0) {
       EXPECT_EQ(lines.count(name), 0u) << name;
@@ -124,10 +127,14 @@ void CheckErased(Corpus& c, int subject, bool drop) {
     EXPECT_EQ(l["verified"], true);
     EXPECT_EQ(l["sha256_before"], sha_before[name]);
     EXPECT_EQ(l["sha256_after"], *Sha256File(f));
-    if (!drop) EXPECT_EQ(l["occurrences"], planted) << name;
+    if (!drop) {
+      EXPECT_EQ(l["occurrences"], planted) << name;
+    }
   }
   EXPECT_TRUE(LocateAll(c, s).empty()) << "locate still finds the erased subject";
-  if (!drop) EXPECT_EQ(LocateAll(c, other), other_before) << "another subject's occurrences moved";
+  if (!drop) {
+    EXPECT_EQ(LocateAll(c, other), other_before) << "another subject's occurrences moved";
+  }
 }
 
 const std::vector<std::string> kAllFormats = {"tar",     "pax",     "ustar", "gnutar", "tar.gz", "tar.bz2", "tar.xz",
@@ -136,6 +143,13 @@ const std::vector<std::string> kAllFormats = {"tar",     "pax",     "ustar", "gn
 TEST(Erase, RedactInEveryFormat) {
   auto c = MakeCorpus(21, kAllFormats);
   CheckErased(*c, 0, false);
+}
+
+// Subject 1 of snapshot 0 is the one the generator hides in containers: a zip in a tar.gz,
+// a .log.gz, a docx, a UTF-16 export.
+TEST(Erase, RedactAtEveryDepthInEveryFormat) {
+  auto c = MakeCorpus(25, kAllFormats);
+  CheckErased(*c, 1, false);
 }
 
 TEST(Erase, DropInEveryFormat) {

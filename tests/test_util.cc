@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <clocale>
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -90,17 +92,17 @@ CommandResult RunRodo(const std::vector<std::string>& args, const std::string& i
   return Wait(SpawnRodo(args, io.path().string()));
 }
 
-ArchiveDump DumpArchive(const std::string& path) {
-  ArchiveDump d;
-  archive* a = archive_read_new();
-  archive_read_support_format_all(a);
-  archive_read_support_format_raw(a);
-  archive_read_support_filter_all(a);
-  if (archive_read_open_filename(a, path.c_str(), 65536) != ARCHIVE_OK) {
-    d.error = archive_error_string(a) ? archive_error_string(a) : "open failed";
-    archive_read_free(a);
-    return d;
+namespace {
+
+bool NamedLikeContainer(const std::string& name) {
+  for (const char* sfx : {".zip", ".gz", ".docx", ".xlsx", ".odt", ".tar", ".7z", ".tgz"}) {
+    size_t n = std::strlen(sfx);
+    if (name.size() > n && name.compare(name.size() - n, n, sfx) == 0) return true;
   }
+  return false;
+}
+
+void DumpOpen(archive* a, ArchiveDump& d) {
   archive_entry* e;
   int rc;
   while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
@@ -113,38 +115,100 @@ ArchiveDump DumpArchive(const std::string& path) {
     x.gid = archive_entry_gid(e);
     x.uname = archive_entry_uname(e) ? archive_entry_uname(e) : "";
     x.gname = archive_entry_gname(e) ? archive_entry_gname(e) : "";
-    x.mtime = archive_entry_mtime(e);
+    // A bare compressed stream's only metadata is its gzip header time: when it was written.
+    x.mtime = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW ? 0 : archive_entry_mtime(e);
     x.symlink = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
     x.hardlink = archive_entry_hardlink(e) ? archive_entry_hardlink(e) : "";
     char buf[65536];
     la_ssize_t n;
     while ((n = archive_read_data(a, buf, sizeof buf)) > 0) x.data.append(buf, static_cast<size_t>(n));
     if (n < 0) d.error = archive_error_string(a) ? archive_error_string(a) : "data error";
+    if (x.type == AE_IFREG && NamedLikeContainer(x.path)) {
+      ArchiveDump inner = DumpMemory(x.data);
+      if (inner.error.empty()) {
+        x.container = true;
+        x.inner = std::move(inner.entries);
+        x.data.clear();
+      }
+    }
     d.entries.push_back(std::move(x));
   }
   if (rc != ARCHIVE_EOF) d.error = archive_error_string(a) ? archive_error_string(a) : "header error";
   d.format = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
   for (int i = 0; i < archive_filter_count(a); ++i) d.filters.push_back(archive_filter_code(a, i));
+}
+
+archive* NewDumpReader() {
+  archive* a = archive_read_new();
+  archive_read_support_format_all(a);
+  archive_read_support_format_raw(a);
+  archive_read_support_filter_all(a);
+  return a;
+}
+
+}  // namespace
+
+ArchiveDump DumpMemory(const std::string& bytes) {
+  ArchiveDump d;
+  archive* a = NewDumpReader();
+  if (archive_read_open_memory(a, bytes.data(), bytes.size()) != ARCHIVE_OK) {
+    d.error = archive_error_string(a) ? archive_error_string(a) : "open failed";
+  } else {
+    DumpOpen(a, d);
+  }
+  archive_read_free(a);
+  return d;
+}
+
+ArchiveDump DumpArchive(const std::string& path) {
+  ArchiveDump d;
+  archive* a = NewDumpReader();
+  if (archive_read_open_filename(a, path.c_str(), 65536) != ARCHIVE_OK) {
+    d.error = archive_error_string(a) ? archive_error_string(a) : "open failed";
+  } else {
+    DumpOpen(a, d);
+  }
   archive_read_free(a);
   return d;
 }
 
 // What the snapshot must hold after erasing `subject` (from the ground truth only).
-std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<corpus::Planted>& truth,
-                                const std::string& snapshot, int subject, bool drop) {
-  std::map<std::string, std::vector<const corpus::Planted*>> by_entry;
-  for (const auto& p : truth)
-    if (p.snapshot == snapshot && p.subject == subject) by_entry[p.entry.back()].push_back(&p);
-  const bool raw = before.format == ARCHIVE_FORMAT_RAW;
+namespace {
+
+// Applies the erasure of `subject` to `entries`, the entries at `prefix` (an entry path of
+// containers; empty: the snapshot itself).
+std::vector<EntryDump> ExpectedAt(std::vector<EntryDump> entries, const std::vector<corpus::Planted>& truth,
+                                  const std::string& snapshot, int subject, bool drop,
+                                  const std::vector<std::string>& prefix, bool raw) {
+  std::map<std::string, std::vector<const corpus::Planted*>> by_entry;  // occurrences directly in an entry
+  std::set<std::string> holds_inside;                                  // containers with occurrences inside
+  for (const auto& p : truth) {
+    if (p.snapshot != snapshot || p.subject != subject || p.entry.size() <= prefix.size()) continue;
+    if (!std::equal(prefix.begin(), prefix.end(), p.entry.begin())) continue;
+    if (p.entry.size() == prefix.size() + 1) {
+      by_entry[p.entry.back()].push_back(&p);
+    } else {
+      holds_inside.insert(p.entry[prefix.size()]);
+    }
+  }
   std::map<std::string, std::string> renamed;
   std::set<std::string> dropped;
   std::vector<EntryDump> out;
-  for (EntryDump e : before.entries) {
-    std::string key = raw ? snapshot.substr(0, snapshot.size() - 3) : e.path;
+  for (EntryDump e : entries) {
+    std::string key = e.path;
+    if (raw) key = by_entry.empty() ? key : by_entry.begin()->first;  // a bare compressed stream's one entry
     auto it = by_entry.find(key);
-    bool holds = it != by_entry.end();
+    const bool holds = it != by_entry.end();
+    if (e.container) {
+      std::vector<std::string> inner_prefix = prefix;
+      inner_prefix.push_back(e.path);
+      e.inner = ExpectedAt(e.inner, truth, snapshot, subject, drop, inner_prefix,
+                           e.inner.size() == 1 && e.inner[0].path == "data");
+    }
     if (drop) {
-      if (holds || (!e.hardlink.empty() && dropped.count(e.hardlink))) {
+      const bool name_holds = holds && std::any_of(it->second.begin(), it->second.end(),
+                                                   [](const corpus::Planted* p) { return p->field == "name"; });
+      if ((holds && (!e.container || name_holds)) || (!e.hardlink.empty() && dropped.count(e.hardlink))) {
         dropped.insert(e.path);
         continue;
       }
@@ -155,7 +219,11 @@ std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<cor
     if (holds) {
       for (const corpus::Planted* p : it->second) {
         std::string& target = p->field == "name" ? e.path : e.data;
-        for (uint64_t i = p->offset; i < p->offset + p->length; ++i) target[i] = '*';
+        for (uint64_t i = p->offset; i < p->offset + p->length; ++i) {
+          // UTF-16 text: '*' code units (the generator writes UTF-16 little-endian).
+          bool utf16 = target.size() >= 2 && target[0] == '\xff' && target[1] == '\xfe' && p->field == "content";
+          target[i] = utf16 && (i - p->offset) % 2 == 1 ? '\0' : '*';
+        }
       }
     }
     renamed[orig] = e.path;
@@ -163,6 +231,13 @@ std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<cor
     out.push_back(e);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<EntryDump> Expected(const ArchiveDump& before, const std::vector<corpus::Planted>& truth,
+                                const std::string& snapshot, int subject, bool drop) {
+  return ExpectedAt(before.entries, truth, snapshot, subject, drop, {}, before.format == ARCHIVE_FORMAT_RAW);
 }
 
 std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir) {

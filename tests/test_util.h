@@ -57,7 +57,9 @@ struct EntryDump {
   std::string uname, gname;
   int64_t mtime = 0;
   std::string symlink, hardlink;
-  std::string data;
+  std::string data;                 // empty for a container: see `inner`
+  std::vector<EntryDump> inner;     // a container's entries (by its name: .zip .gz .docx .tar)
+  bool container = false;
   bool operator==(const EntryDump&) const = default;
 };
 struct ArchiveDump {
@@ -67,6 +69,7 @@ struct ArchiveDump {
   std::string error;              // empty when the whole archive was read
 };
 ArchiveDump DumpArchive(const std::string& path);
+ArchiveDump DumpMemory(const std::string& bytes);
 
 // The entries `snapshot` must hold after erasing `subject` (redact or drop), computed from
 // the archive as it was and the ground truth only.
