@@ -107,6 +107,7 @@ int RunDetect(const DetectArgs& args) {
 // ---- scan ---------------------------------------------------------------------------------
 
 struct ScanArgs {
+  rodo::WalkLimits limits;
   int jobs = 0;
   bool json = false;
   bool full = false;
@@ -142,6 +143,7 @@ int RunScan(const Globals& g, const ScanArgs& args) {
   rodo::ScanOptions opt;
   opt.jobs = args.jobs;
   opt.full = args.full;
+  opt.limits = args.limits;
   std::string ip = Absolute(g.IndexPath());
   opt.exclude = {ip, ip + "-wal", ip + "-shm", ip + "-journal", Absolute(g.KeyPath())};
   std::vector<std::string> missing;
@@ -421,6 +423,14 @@ int main(int argc, char** argv) {
   cmd_scan->add_option("--jobs", scan.jobs, "Threads (default: number of cores)")->check(CLI::PositiveNumber);
   cmd_scan->add_flag("--json", scan.json, "One JSON object per snapshot, then a summary");
   cmd_scan->add_flag("--full", scan.full, "Re-scan snapshots that did not change");
+  cmd_scan->add_option("--max-depth", scan.limits.max_depth, "Containers opened inside containers (default 8)")
+      ->check(CLI::Range(0, 64));
+  cmd_scan->add_option("--max-ratio", scan.limits.max_ratio,
+                       "Decoded/compressed ratio past which a nested container is a bomb (default 1000)")
+      ->check(CLI::PositiveNumber);
+  cmd_scan->add_option("--max-inner-size", scan.limits.max_inner_bytes,
+                       "Decoded bytes past which a nested container is cut (default 64 GiB)")
+      ->check(CLI::PositiveNumber);
   cmd_scan->add_option("paths", scan.paths, "Snapshot files or folders")->required();
 
   IdentifierArgs locate_ids;

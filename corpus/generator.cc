@@ -335,14 +335,19 @@ std::string Pack(int format, int filter, const std::vector<InnerEntry>& entries)
   w.Check(archive_write_open(w.a, &out, nullptr, write_cb, nullptr), "open");
   for (const InnerEntry& ie : entries) {
     archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname_utf8(e, ie.name.c_str());
+    // Names that are not UTF-8 (hostile-input tests) are stored as raw bytes.
+    if (!archive_entry_update_pathname_utf8(e, ie.name.c_str())) archive_entry_copy_pathname(e, ie.name.c_str());
     archive_entry_set_filetype(e, AE_IFREG);
     archive_entry_set_perm(e, 0644);
     archive_entry_set_size(e, static_cast<la_int64_t>(ie.data.size()));
     archive_entry_set_mtime(e, 1764000000, 0);
     w.Check(archive_write_header(w.a, e), "header");
     archive_entry_free(e);
-    if (!ie.data.empty()) archive_write_data(w.a, ie.data.data(), ie.data.size());
+    for (size_t off = 0; off < ie.data.size();) {
+      la_ssize_t n = archive_write_data(w.a, ie.data.data() + off, ie.data.size() - off);
+      if (n <= 0) w.Check(ARCHIVE_FATAL, "data");
+      off += static_cast<size_t>(n);
+    }
   }
   w.Check(archive_write_close(w.a), "close");
   return out;
@@ -358,6 +363,12 @@ std::string Utf16Le(const std::string& ascii_or_utf8_ascii) {
 }
 
 }  // namespace
+
+std::string PackArchive(int format, int filter, const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::vector<InnerEntry> v;
+  for (const auto& [name, data] : entries) v.push_back({name, data});
+  return Pack(format, filter, v);
+}
 
 uint64_t NextRandom(uint64_t& state) {
   uint64_t z = (state += 0x9E3779B97F4A7C15ull);

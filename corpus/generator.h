@@ -60,4 +60,7 @@ std::string IbanWithCheckDigits(const std::string& country, const std::string& b
 std::string PrintedIban(const std::string& electronic);  // groups of 4
 uint64_t NextRandom(uint64_t& state);                     // splitmix64
 
+// An archive built in memory (libarchive format and filter codes), for tests of nesting.
+std::string PackArchive(int format, int filter, const std::vector<std::pair<std::string, std::string>>& entries);
+
 }  // namespace rodo::corpus
