@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -16,10 +18,20 @@
 namespace {
 
 // The decoded bytes of a generated tar (all entries concatenated), made once per density.
+// RODO_BENCH_TEXT=FILE benchmarks those bytes instead (to compare with other tools on the
+// very same input).
 const std::string& Text(bool dense) {
   static std::string texts[2];
   std::string& t = texts[dense];
   if (!t.empty()) return t;
+  if (const char* file = std::getenv("RODO_BENCH_TEXT")) {
+    std::FILE* f = std::fopen(file, "rb");
+    char buf[1 << 16];
+    size_t n;
+    while (f && (n = std::fread(buf, 1, sizeof buf, f)) > 0) t.append(buf, n);
+    if (f) std::fclose(f);
+    return t;
+  }
   auto dir = std::filesystem::temp_directory_path() / ("rodo-bench-" + std::to_string(::getpid()));
   rodo::corpus::Options o;
   o.seed = 3;

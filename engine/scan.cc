@@ -358,6 +358,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   Status fatal;
   std::vector<std::string> entry_names;
   std::string value;
+  uint64_t covered_end = 0;
 
   tbb::parallel_pipeline(
       tokens,
@@ -424,7 +425,12 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                     ++current.findings[static_cast<int>(h.kind)];
                   }
                 }
+                if (c->entry_begin) covered_end = 0;
                 for (const Hit& h : c->hits) {
+                  // A hit inside one of the previous chunk's (digits of an e-mail address
+                  // that pass as a PESEL) is not reported, as within one chunk.
+                  if (h.offset + h.length <= covered_end) continue;
+                  covered_end = h.offset + h.length;
                   NormaliseFound(h.kind, c->buf.view().substr(h.offset - c->base, h.length), value);
                   if (c->utf16) {
                     Hit in_entry{2 + 2 * h.offset, 2 * h.length, h.kind};

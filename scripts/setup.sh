@@ -9,6 +9,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
   libarchive-tools zstd gzip bzip2 xz-utils lz4 ripgrep python3 time
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -86,7 +86,9 @@ TEST(ScanStress, MultiGigabyteArchiveThroughAPipeInBoundedMemory) {
   EXPECT_EQ(j["findings"]["email"], blocks);
   EXPECT_EQ(j["findings"]["iban"], 0);
   // Memory is bounded by the tokens in flight, not by the snapshot or entry size.
+#ifndef RODO_SANITIZED
   EXPECT_LT(r.max_rss_kib, 160 * 1024) << "peak RSS " << r.max_rss_kib << " KiB";
+#endif
   std::cerr << "[ peak RSS ] " << r.max_rss_kib / 1024 << " MiB for a " << blocks * block.size() / (1 << 20)
             << " MiB archive through a pipe\n";
 }
