@@ -73,11 +73,12 @@ Status ArchiveReader::Error(const std::string& what) const {
   return Status::Corruption(what + (msg ? std::string(": ") + msg : std::string()));
 }
 
-StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& path) {
+StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::Open(const std::string& path, const std::string& name_as) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::IoError("cannot open: " + std::string(std::strerror(errno)));
   std::unique_ptr<ArchiveReader> r(new ArchiveReader());
   r->path_ = path;
+  r->outer_name_ = name_as.empty() ? path : name_as;
   r->a_ = NewReader(false);
   int rc = archive_read_open_filename(r->a_, path.c_str(), kReadBlock);
   if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
@@ -211,7 +212,7 @@ Status ArchiveReader::Next(EntryInfo* info, bool* has) {
   pending_first_ = false;
   if (!entry_) return Status::Ok();
   if (raw_) {
-    info->path = source_ ? StripCompressionSuffix(outer_name_, true) : StripCompressionSuffix(path_);
+    info->path = source_ ? StripCompressionSuffix(outer_name_, true) : StripCompressionSuffix(outer_name_);
     info->is_regular = true;
     info->size = -1;
   } else {

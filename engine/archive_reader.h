@@ -39,7 +39,9 @@ inline constexpr size_t kSniffBytes = 512;
 class ArchiveReader {
  public:
   // Opens `path`. Not an archive, unreadable or corrupt: an error naming the file and reason.
-  static StatusOr<std::unique_ptr<ArchiveReader>> Open(const std::string& path);
+  // `name_as`: the snapshot path a bare compressed file's inner entry is named after, when it
+  // differs from `path` (a rewritten snapshot not yet in place).
+  static StatusOr<std::unique_ptr<ArchiveReader>> Open(const std::string& path, const std::string& name_as = "");
   // Opens an archive or compressed stream whose bytes are `prefix` followed by what `source`
   // reads (a container inside an entry). `outer_name`: the enclosing entry's name, which
   // names the single inner entry of a bare compressed stream.

@@ -154,15 +154,32 @@ class Eraser {
     if (::chown(tmp.c_str(), st.st_uid, st.st_gid) != 0) { /* not root: keep ours */ }
     if (Status s = SyncPath(tmp, false); !s.ok()) return cleanup(s);
     FaultPoint("after-fsync");
-    // Verify: an independent re-read finds none of the subject and every kept entry.
-    auto verify = CountSubjectOccurrences(tmp, matcher);
-    if (!verify.ok()) return cleanup(Status::Corruption("verification failed: " + verify.status().message()));
-    if (verify->occurrences != 0)
-      return cleanup(Status::Failed("verification found " + std::to_string(verify->occurrences) +
-                                    " occurrence(s) left in the rewritten snapshot"));
-    if (verify->entries != stats->entries_out || stats->entries_in - stats->dropped != stats->entries_out)
-      return cleanup(Status::Failed("verification: entry count " + std::to_string(verify->entries) +
-                                    " instead of " + std::to_string(stats->entries_in - stats->dropped)));
+    // Verify with a full re-scan of the new file, at every depth, which is also its new index
+    // state: none of the subject may be left and every kept entry must be there; otherwise
+    // the index transaction is rolled back. Committed before the swap: should the swap not
+    // happen, the old file no longer matches the fingerprint and is re-indexed by the next
+    // scan (or by this request's rerun, which starts with one).
+    uint64_t left = 0;
+    SnapshotResult verified;
+    ScanOptions vopt;
+    vopt.full = true;
+    vopt.record_as = {path};
+    vopt.on_value = [&](DetectorKind k, std::string_view v) { left += matcher.Matches(k, v); };
+    vopt.accept = [&](const SnapshotResult& r) {
+      return left == 0 && r.top_entries == stats->entries_out && stats->entries_in - stats->dropped == stats->entries_out;
+    };
+    ScanCallbacks vcb;
+    vcb.on_result = [&](const SnapshotResult& r) { verified = r; };
+    if (Status s = ScanSnapshots({tmp}, index_, vopt, vcb); !s.ok()) return cleanup(s);
+    if (verified.outcome != SnapshotResult::Outcome::kScanned) {
+      if (left != 0)
+        return cleanup(Status::Failed("verification found " + std::to_string(left) +
+                                      " occurrence(s) left in the rewritten snapshot"));
+      if (verified.error != "not accepted") return cleanup(Status::Corruption("verification failed: " + verified.error));
+      return cleanup(Status::Failed("verification: " + std::to_string(verified.top_entries) + " entries instead of " +
+                                    std::to_string(stats->entries_in - stats->dropped)));
+    }
+    FaultPoint("after-index");
     auto after = Sha256File(tmp);
     if (!after.ok()) return cleanup(after.status());
     line["action"] = "pending";
@@ -177,8 +194,6 @@ class Eraser {
     FaultPoint("after-rename");
     RODO_RETURN_IF_ERROR(SyncPath(p.parent_path().string(), true));
     FaultPoint("after-dir-sync");
-    RODO_RETURN_IF_ERROR(Reindex(index_, path));
-    FaultPoint("after-index");
     line["action"] = "rewritten";
     line["verified"] = true;
     Log("rewritten  " + path + ": " + std::to_string(stats->occurrences) + " occurrence(s) " +

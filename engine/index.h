@@ -3,6 +3,7 @@
 // mid-scan leaves the previous state of that snapshot.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +97,9 @@ class Index {
   Status Prepare();
   Status CheckVersion();
   int64_t NextOccurrenceId();
+  void FlushOccurrences();
+  static constexpr size_t kBatchRows = 64;
+  std::vector<std::array<int64_t, 5>> batch_;
   int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
 
@@ -110,6 +114,7 @@ class Index {
   std::string cache_key_;
   sqlite3_stmt* insert_entry_ = nullptr;
   sqlite3_stmt* insert_occurrence_ = nullptr;
+  sqlite3_stmt* insert_occurrences_batch_ = nullptr;
   sqlite3_stmt* insert_identifier_ = nullptr;
   sqlite3_stmt* find_identifier_ = nullptr;
 };

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <unordered_set>
 
 #include "engine/archive_reader.h"
@@ -223,6 +224,10 @@ Status MatchFormat(archive* r, archive* w, bool raw) {
     if (archive_write_add_filter(w, code) != ARCHIVE_OK)
       return Status::Unsupported(std::string("cannot write the snapshot's compression (") +
                                  (archive_filter_name(r, i) ? archive_filter_name(r, i) : "?") + ")");
+    // zstd and xz compress on worker threads while this thread reads and redacts.
+    const std::string threads = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    if (code == ARCHIVE_FILTER_ZSTD) archive_write_set_filter_option(w, "zstd", "threads", threads.c_str());
+    if (code == ARCHIVE_FILTER_XZ) archive_write_set_filter_option(w, "xz", "threads", threads.c_str());
   }
   return Status::Ok();
 }
@@ -466,38 +471,6 @@ StatusOr<RewriteStats> RewriteSnapshot(const std::string& src, const std::string
                                        EraseMode mode, const WalkLimits& limits) {
   Rewriter r(matcher, mode, limits);
   return r.Run(src, dst, 0);
-}
-
-StatusOr<VerifyStats> CountSubjectOccurrences(const std::string& path, SubjectMatcher& matcher,
-                                              const WalkLimits& limits) {
-  auto reader = ArchiveReader::Open(path);
-  if (!reader.ok()) return reader.status();
-  EntryWalker walker(std::move(reader.value()), limits);
-  DetectorSet detectors;
-  RedactingStream stream(detectors, matcher);
-  std::vector<Hit> hits;
-  std::string value;
-  std::vector<char> buf(kBlock);
-  VerifyStats v;
-  auto discard = [](std::string_view) { return Status::Ok(); };
-  while (true) {
-    bool has = false;
-    RODO_RETURN_IF_ERROR(walker.Next(&has));
-    if (!has) break;
-    if (walker.depth() == 0) ++v.entries;
-    v.occurrences += CountInText(detectors, matcher, walker.path().back(), hits, value);
-    if (!walker.has_data()) continue;
-    stream.Start(walker.encoding());
-    while (true) {
-      auto n = walker.Read(buf.data(), buf.size());
-      if (!n.ok()) return n.status();
-      if (*n == 0) break;
-      RODO_RETURN_IF_ERROR(stream.Feed({buf.data(), *n}, false, discard));
-    }
-    RODO_RETURN_IF_ERROR(stream.Finish(false, discard));
-    v.occurrences += stream.occurrences();
-  }
-  return v;
 }
 
 }  // namespace rodo

@@ -47,13 +47,4 @@ struct RewriteStats {
 StatusOr<RewriteStats> RewriteSnapshot(const std::string& src, const std::string& dst, SubjectMatcher& matcher,
                                        EraseMode mode, const WalkLimits& limits = {});
 
-// Reads `path` whole, at every depth, and counts its top-level entries and the subject's
-// occurrences (names and contents, UTF-16 text included).
-struct VerifyStats {
-  uint64_t entries = 0;
-  uint64_t occurrences = 0;
-};
-StatusOr<VerifyStats> CountSubjectOccurrences(const std::string& path, SubjectMatcher& matcher,
-                                              const WalkLimits& limits = {});
-
 }  // namespace rodo

@@ -139,7 +139,7 @@ class ChunkSource {
       if (current_ >= snapshots_.size()) return false;
       c.snapshot = current_;
       if (!walker_) {
-        auto r = ArchiveReader::Open(snapshots_[current_].path);
+        auto r = ArchiveReader::Open(snapshots_[current_].path, snapshots_[current_].record.path);
         if (!r.ok()) return EndSnapshot(c, r.status());
         walker_ = std::make_unique<EntryWalker>(std::move(r.value()), limits_);
       }
@@ -296,10 +296,12 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   ScanProgress progress;
   progress.snapshots_total = snapshots.size();
   std::vector<Pending> pending;
-  for (const std::string& path : snapshots) {
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    const std::string& path = snapshots[i];
+    const std::string& record_path = options.record_as.empty() ? path : options.record_as[i];
     struct stat st {};
     SnapshotResult res;
-    res.path = path;
+    res.path = record_path;
     if (::stat(path.c_str(), &st) != 0) {
       res.outcome = SnapshotResult::Outcome::kError;
       res.error = std::string("cannot stat: ") + std::strerror(errno);
@@ -309,7 +311,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
     }
     Pending p;
     p.path = path;
-    p.record.path = path;
+    p.record.path = record_path;
     p.record.size = static_cast<uint64_t>(st.st_size);
     p.record.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     // A pipe (or other stream) is read once: no fingerprint, never "unchanged".
@@ -323,7 +325,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
       continue;
     }
     p.record.fingerprint = *fp;
-    auto old = index.FindSnapshot(path);
+    auto old = index.FindSnapshot(record_path);
     if (!options.full && seekable && old && old->size == p.record.size && old->mtime_ns == p.record.mtime_ns &&
         old->fingerprint == p.record.fingerprint) {
       res.outcome = SnapshotResult::Outcome::kUnchanged;
@@ -359,6 +361,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   std::vector<std::string> entry_names;
   std::string value;
   uint64_t covered_end = 0;
+  std::string current_file;
 
   tbb::parallel_pipeline(
       tokens,
@@ -394,9 +397,10 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   pool.push(c);
                   return;
                 }
-                if (current.path != snap.path) {
+                if (current_file != snap.path) {
+                  current_file = snap.path;
                   current = SnapshotResult();
-                  current.path = snap.path;
+                  current.path = snap.record.path;
                   started = std::chrono::steady_clock::now();
                   txn_open = false;
                 }
@@ -419,9 +423,11 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   MaskNames(c->name_hits, entry_names[depth - 1]);
                   entry_id = index.AddEntry(EntryPathJson(entry_names));
                   ++current.entries;
+                  current.top_entries += depth == 1;
                   for (const Hit& h : c->name_hits) {
                     NormaliseFound(h.kind, std::string_view(c->entry_path.back()).substr(h.offset, h.length), value);
                     index.AddOccurrence(entry_id, h, value, Field::kName);
+                    if (options.on_value) options.on_value(h.kind, value);
                     ++current.findings[static_cast<int>(h.kind)];
                   }
                 }
@@ -439,6 +445,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                     index.AddOccurrence(entry_id, h, value, Field::kContent);
                   }
                   ++current.findings[static_cast<int>(h.kind)];
+                  if (options.on_value) options.on_value(h.kind, value);
                 }
                 current.bytes += c->new_bytes;
                 progress.decoded += c->new_bytes;
@@ -449,6 +456,10 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                     if (txn_open) index.AbortSnapshot();
                     current.outcome = SnapshotResult::Outcome::kError;
                     current.error = c->error.message();
+                  } else if (options.accept && !options.accept(current)) {
+                    index.AbortSnapshot();
+                    current.outcome = SnapshotResult::Outcome::kError;
+                    current.error = "not accepted";
                   } else {
                     Status s = index.CommitSnapshot(current.entries, current.bytes);
                     if (!s.ok()) fatal = s;
@@ -458,7 +469,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                   progress.input_done = input_before;
                   ++progress.snapshots_done;
                   if (fatal.ok()) cb.on_result(current);
-                  current.path.clear();
+                  current_file.clear();
                 }
                 if (cb.on_progress) cb.on_progress(progress);
                 pool.push(c);

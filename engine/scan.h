@@ -13,19 +13,28 @@
 
 namespace rodo {
 
+struct SnapshotResult;
+
 struct ScanOptions {
   int jobs = 0;                  // 0: number of cores
   bool full = false;             // re-scan unchanged snapshots too
   size_t chunk_size = 1 << 20;   // new bytes per pipeline token
   std::vector<std::string> exclude;  // absolute paths never treated as snapshots (the index)
   WalkLimits limits;                 // nesting depth and decompression bounds
+  // Erase's verification pass: each snapshot file i is indexed under record_as[i] (the
+  // snapshot it will replace); every identifier found goes to on_value; a snapshot whose
+  // result accept() refuses is rolled back instead of committed.
+  std::vector<std::string> record_as;
+  std::function<void(DetectorKind, std::string_view)> on_value;
+  std::function<bool(const SnapshotResult&)> accept;
 };
 
 struct SnapshotResult {
   enum class Outcome { kScanned, kUnchanged, kError };
   std::string path;  // absolute
   Outcome outcome = Outcome::kScanned;
-  uint64_t entries = 0;
+  uint64_t entries = 0;      // at every depth
+  uint64_t top_entries = 0;  // of the snapshot itself
   uint64_t bytes = 0;  // decoded entry bytes scanned
   std::array<uint64_t, kDetectorCount> findings{};
   double seconds = 0;
