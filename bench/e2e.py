@@ -42,6 +42,7 @@ def main():
     ap.add_argument("--work", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--formats", default="tar,tar.gz,tar.zst,zip")
+    ap.add_argument("--reuse", action="store_true", help="keep a corpus already generated in --work")
     args = ap.parse_args()
     rodo = os.path.abspath(os.path.join(args.build, "rodo"))
     gen = os.path.abspath(os.path.join(args.build, "rodo-corpus"))
@@ -50,12 +51,14 @@ def main():
 
     for density in args.density.split(","):
         out = os.path.join(work, density)
-        shutil.rmtree(out, ignore_errors=True)
-        print(f"== generating {args.size} ({density}) in {out}", file=sys.stderr)
-        cmd = [gen, "--seed", "7", "--size", args.size, "--subjects", "200", "--formats", args.formats, "--out", out]
-        if density == "dense":
-            cmd.append("--dense")
-        subprocess.run(cmd, check=True)
+        if not (args.reuse and os.path.exists(os.path.join(out, "subjects.json"))):
+            shutil.rmtree(out, ignore_errors=True)
+            print(f"== generating {args.size} ({density}) in {out}", file=sys.stderr)
+            cmd = [gen, "--seed", "7", "--size", args.size, "--subjects", "200", "--formats", args.formats,
+                   "--out", out]
+            if density == "dense":
+                cmd.append("--dense")
+            subprocess.run(cmd, check=True)
         snaps = os.path.join(out, "snapshots")
         subj = json.load(open(os.path.join(out, "subjects.json")))[0]
         tar = os.path.join(snaps, "snap-000.tar")

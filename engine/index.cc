@@ -25,9 +25,7 @@ CREATE TABLE IF NOT EXISTS snapshots(
   status TEXT NOT NULL,
   scanned_at INTEGER NOT NULL,
   entries INTEGER NOT NULL DEFAULT 0,
-  bytes INTEGER NOT NULL DEFAULT 0,
-  first_occurrence INTEGER NOT NULL DEFAULT 0,
-  last_occurrence INTEGER NOT NULL DEFAULT -1);
+  bytes INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS entries(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   snapshot_id INTEGER NOT NULL,
@@ -38,14 +36,20 @@ CREATE TABLE IF NOT EXISTS identifiers(
   hash BLOB NOT NULL UNIQUE,
   detector INTEGER NOT NULL,
   masked TEXT NOT NULL);
+-- Clustered by identifier: locate reads one key range; no second index to maintain.
 CREATE TABLE IF NOT EXISTS occurrences(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
   identifier_id INTEGER NOT NULL,
+  snapshot_id INTEGER NOT NULL,
   entry_id INTEGER NOT NULL,
   field INTEGER NOT NULL,
   offset INTEGER NOT NULL,
-  length INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS occurrences_by_identifier ON occurrences(identifier_id);
+  length INTEGER NOT NULL,
+  PRIMARY KEY(identifier_id, snapshot_id, entry_id, field, offset)) WITHOUT ROWID;
+-- Which identifiers a snapshot holds: how its occurrences are found again to drop them.
+CREATE TABLE IF NOT EXISTS snapshot_identifiers(
+  snapshot_id INTEGER NOT NULL,
+  identifier_id INTEGER NOT NULL,
+  PRIMARY KEY(snapshot_id, identifier_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS requests(
   id TEXT PRIMARY KEY,
   mode TEXT NOT NULL,
@@ -56,7 +60,7 @@ CREATE TABLE IF NOT EXISTS requests(
   updated_at TEXT NOT NULL);
 )sql";
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -92,8 +96,8 @@ StatusOr<std::unique_ptr<Index>> Index::Open(const std::string& path, const std:
 }
 
 Index::~Index() {
-  for (sqlite3_stmt* st :
-       {insert_entry_, insert_occurrence_, insert_occurrences_batch_, insert_identifier_, find_identifier_})
+  for (sqlite3_stmt* st : {insert_entry_, insert_occurrence_, insert_occurrences_batch_, insert_identifier_,
+                           find_identifier_, insert_snapshot_identifier_})
     sqlite3_finalize(st);
   sqlite3_close(db_);
 }
@@ -123,15 +127,18 @@ Status Index::CheckVersion() {
 }
 
 Status Index::Prepare() {
-  std::string batch_sql = "INSERT INTO occurrences(identifier_id, entry_id, field, offset, length) VALUES";
-  for (size_t r = 0; r < kBatchRows; ++r) batch_sql += r ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
+  std::string batch_sql =
+      "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, field, offset, length) VALUES";
+  for (size_t r = 0; r < kBatchRows; ++r) batch_sql += r ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
   struct {
     sqlite3_stmt** st;
     const char* sql;
   } stmts[] = {
       {&insert_entry_, "INSERT INTO entries(snapshot_id, path) VALUES(?,?)"},
       {&insert_occurrence_,
-       "INSERT INTO occurrences(identifier_id, entry_id, field, offset, length) VALUES(?,?,?,?,?)"},
+       "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, field, offset, length) "
+       "VALUES(?,?,?,?,?,?)"},
+      {&insert_snapshot_identifier_, "INSERT OR IGNORE INTO snapshot_identifiers(snapshot_id, identifier_id) VALUES(?,?)"},
       {&insert_identifier_, "INSERT INTO identifiers(hash, detector, masked) VALUES(?,?,?)"},
       {&insert_occurrences_batch_, batch_sql.c_str()},
       {&find_identifier_, "SELECT id FROM identifiers WHERE hash=?"},
@@ -173,12 +180,11 @@ Status Index::BeginSnapshot(const SnapshotRecord& rec) {
   };
   if (auto old = FindSnapshot(rec.path)) {
     snapshot_id_ = old->id;
-    // A snapshot's occurrences have consecutive ids (inserted in one transaction, never
-    // reused: AUTOINCREMENT), so dropping them needs no index by entry.
+    // The snapshot's occurrences, one key range per identifier it holds.
     const char* drops[] = {
-        "DELETE FROM occurrences WHERE id BETWEEN (SELECT first_occurrence FROM snapshots WHERE id=?1) "
-        "AND (SELECT last_occurrence FROM snapshots WHERE id=?1)",
-        "DELETE FROM entries WHERE snapshot_id=?1"};
+        "DELETE FROM occurrences WHERE snapshot_id=?1 AND identifier_id IN "
+        "(SELECT identifier_id FROM snapshot_identifiers WHERE snapshot_id=?1)",
+        "DELETE FROM snapshot_identifiers WHERE snapshot_id=?1", "DELETE FROM entries WHERE snapshot_id=?1"};
     for (const char* sql : drops) {
       sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
       sqlite3_bind_int64(st, 1, snapshot_id_);
@@ -207,17 +213,8 @@ Status Index::BeginSnapshot(const SnapshotRecord& rec) {
   auto row = FindSnapshot(rec.path);
   if (!row) return fail("snapshot row missing");
   snapshot_id_ = row->id;
-  first_occurrence_ = NextOccurrenceId();
+  snapshot_identifiers_.clear();
   return Status::Ok();
-}
-
-int64_t Index::NextOccurrenceId() {
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db_, "SELECT seq FROM sqlite_sequence WHERE name='occurrences'", -1, &st, nullptr);
-  int64_t next = 1;
-  if (sqlite3_step(st) == SQLITE_ROW) next = sqlite3_column_int64(st, 0) + 1;
-  sqlite3_finalize(st);
-  return next;
 }
 
 int64_t Index::AddEntry(const std::string& entry_json) {
@@ -253,13 +250,17 @@ int64_t Index::IdentifierId(DetectorKind kind, std::string_view value) {
 }
 
 void Index::AddOccurrence(int64_t entry_id, const Hit& hit, std::string_view value, Field field) {
-  batch_.push_back({IdentifierId(hit.kind, value), entry_id, static_cast<int64_t>(field),
-                    static_cast<int64_t>(hit.offset), static_cast<int64_t>(hit.length)});
-  if (batch_.size() == kBatchRows) FlushOccurrences();
+  const int64_t ident = IdentifierId(hit.kind, value);
+  snapshot_identifiers_.insert(ident);
+  batch_.push_back({ident, snapshot_id_, entry_id, static_cast<int64_t>(field), static_cast<int64_t>(hit.offset),
+                    static_cast<int64_t>(hit.length)});
+  if (batch_.size() == kBufferedRows) FlushOccurrences();
 }
 
-// Occurrences go in by kBatchRows per statement: a fraction of the per-row statement cost.
+// Occurrences are buffered, sorted by key (so B-tree inserts land near each other) and
+// inserted kBatchRows per statement.
 void Index::FlushOccurrences() {
+  std::sort(batch_.begin(), batch_.end());
   size_t i = 0;
   while (i < batch_.size()) {
     const bool full = batch_.size() - i >= kBatchRows;
@@ -282,15 +283,22 @@ Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
     return pending_error_;
   }
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db_,
-                     "UPDATE snapshots SET status='indexed', entries=?2, bytes=?3, first_occurrence=?4, "
-                     "last_occurrence=?5 WHERE id=?1",
-                     -1, &st, nullptr);
+  for (int64_t ident : snapshot_identifiers_) {
+    sqlite3_bind_int64(insert_snapshot_identifier_, 1, snapshot_id_);
+    sqlite3_bind_int64(insert_snapshot_identifier_, 2, ident);
+    if (sqlite3_step(insert_snapshot_identifier_) != SQLITE_DONE && pending_error_.ok())
+      pending_error_ = SqlError("record snapshot identifiers");
+    sqlite3_reset(insert_snapshot_identifier_);
+  }
+  if (!pending_error_.ok()) {
+    AbortSnapshot();
+    return pending_error_;
+  }
+  sqlite3_prepare_v2(db_, "UPDATE snapshots SET status='indexed', entries=?2, bytes=?3 WHERE id=?1", -1, &st,
+                     nullptr);
   sqlite3_bind_int64(st, 1, snapshot_id_);
   sqlite3_bind_int64(st, 2, static_cast<int64_t>(entries));
   sqlite3_bind_int64(st, 3, static_cast<int64_t>(bytes));
-  sqlite3_bind_int64(st, 4, first_occurrence_);
-  sqlite3_bind_int64(st, 5, NextOccurrenceId() - 1);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
@@ -317,7 +325,7 @@ std::vector<std::string> Index::SnapshotsWith(const std::vector<IdentifierHash>&
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_,
                      "SELECT DISTINCT s.path FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
-                     "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id WHERE i.hash=?",
+                     "JOIN snapshots s ON s.id=o.snapshot_id WHERE i.hash=?",
                      -1, &st, nullptr);
   for (const IdentifierHash& h : hashes) {
     sqlite3_bind_blob(st, 1, h.data(), static_cast<int>(h.size()), SQLITE_TRANSIENT);
@@ -335,8 +343,7 @@ uint64_t Index::CountOccurrences(const std::string& snapshot, const std::vector<
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_,
                      "SELECT COUNT(*) FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
-                     "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id "
-                     "WHERE i.hash=? AND s.path=?",
+                     "JOIN snapshots s ON s.id=o.snapshot_id WHERE i.hash=? AND s.path=?",
                      -1, &st, nullptr);
   for (const IdentifierHash& h : hashes) {
     sqlite3_bind_blob(st, 1, h.data(), static_cast<int>(h.size()), SQLITE_TRANSIENT);
@@ -418,8 +425,8 @@ Status Index::Locate(const std::vector<Identifier>& ids,
   if (sqlite3_prepare_v2(db_,
                          "SELECT s.path, e.path, o.field, o.offset, o.length, i.detector, i.masked, e.id "
                          "FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
-                         "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=e.snapshot_id "
-                         "WHERE i.hash=? ORDER BY s.path, e.id, o.field, o.offset",
+                         "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=o.snapshot_id "
+                         "WHERE i.hash=?",
                          -1, &st, nullptr) != SQLITE_OK)
     return SqlError("locate");
   std::vector<LocatedOccurrence> all;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/keyed_hash.h"
@@ -96,10 +97,11 @@ class Index {
   Index(sqlite3* db, KeyedHasher hasher) : db_(db), hasher_(hasher) {}
   Status Prepare();
   Status CheckVersion();
-  int64_t NextOccurrenceId();
   void FlushOccurrences();
   static constexpr size_t kBatchRows = 64;
-  std::vector<std::array<int64_t, 5>> batch_;
+  static constexpr size_t kBufferedRows = 64 * 1024;
+  std::vector<std::array<int64_t, 6>> batch_;
+  std::unordered_set<int64_t> snapshot_identifiers_;
   int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
 
@@ -107,7 +109,6 @@ class Index {
   sqlite3* db_;
   KeyedHasher hasher_;
   int64_t snapshot_id_ = 0;
-  int64_t first_occurrence_ = 1;
   Status pending_error_;
   // Identifier ids of this process, by detector tag + normalised value (memory only).
   std::unordered_map<std::string, int64_t> identifier_ids_;
@@ -115,6 +116,7 @@ class Index {
   sqlite3_stmt* insert_entry_ = nullptr;
   sqlite3_stmt* insert_occurrence_ = nullptr;
   sqlite3_stmt* insert_occurrences_batch_ = nullptr;
+  sqlite3_stmt* insert_snapshot_identifier_ = nullptr;
   sqlite3_stmt* insert_identifier_ = nullptr;
   sqlite3_stmt* find_identifier_ = nullptr;
 };
