@@ -66,13 +66,13 @@ class ByteBuffer {
   void reserve(size_t n) {
     if (n <= cap_) return;
     auto bigger = std::make_unique_for_overwrite<char[]>(n);
-    std::memcpy(bigger.get(), data_.get(), size_);
+    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
     data_ = std::move(bigger);
     cap_ = n;
   }
   void assign(std::string_view v) {
     reserve(v.size());
-    std::memcpy(data_.get(), v.data(), v.size());
+    if (!v.empty()) std::memcpy(data_.get(), v.data(), v.size());
     size_ = v.size();
   }
   void resize(size_t n) {  // new bytes are left as they are: the caller fills them
