@@ -11,24 +11,35 @@ DetectorSet::DetectorSet() {
 }
 
 void DetectorSet::Scan(const Window& w, std::vector<Hit>& out) const {
+  // Each detector reports in offset order: merge their runs (linear, no allocation once the
+  // thread's scratch has grown) instead of sorting.
+  static thread_local std::vector<Hit> merged;
   const size_t first = out.size();
-  for (const auto& d : detectors_) d->Scan(w, out);
-  if (out.size() - first < 2) return;
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-            [](const Hit& a, const Hit& b) {
-              return a.offset != b.offset ? a.offset < b.offset : a.length > b.length;
-            });
-  // A hit inside a longer one (digits of an IBAN that also pass as a PESEL) is not reported.
-  size_t keep = first;
-  uint64_t covered_end = 0;
-  for (size_t i = first; i < out.size(); ++i) {
-    uint64_t end = out[i].offset + out[i].length;
-    if (keep > first && end <= covered_end) continue;
-    if (keep != i) out[keep] = out[i];
-    ++keep;
-    covered_end = std::max(covered_end, end);
+  size_t bounds[kDetectorCount + 1];
+  bounds[0] = first;
+  for (int k = 0; k < kDetectorCount; ++k) {
+    detectors_[k]->Scan(w, out);
+    bounds[k + 1] = out.size();
   }
-  out.resize(keep);
+  if (out.size() - first < 2) return;
+  auto before = [](const Hit& a, const Hit& b) {
+    return a.offset != b.offset ? a.offset < b.offset : a.length > b.length;
+  };
+  merged.clear();
+  size_t pos[kDetectorCount];
+  for (int k = 0; k < kDetectorCount; ++k) pos[k] = bounds[k];
+  while (true) {
+    int best = -1;
+    for (int k = 0; k < kDetectorCount; ++k)
+      if (pos[k] < bounds[k + 1] && (best < 0 || before(out[pos[k]], out[pos[best]]))) best = k;
+    if (best < 0) break;
+    const Hit& h = out[pos[best]++];
+    // A hit inside a longer one (digits of an IBAN that also pass as a PESEL) is not reported.
+    if (!merged.empty() && h.offset + h.length <= merged.back().offset + merged.back().length) continue;
+    merged.push_back(h);
+  }
+  out.resize(first);
+  out.insert(out.end(), merged.begin(), merged.end());
 }
 
 void NormaliseFound(DetectorKind kind, std::string_view raw, std::string& out) {
