@@ -36,15 +36,16 @@ CREATE TABLE IF NOT EXISTS identifiers(
   hash BLOB NOT NULL UNIQUE,
   detector INTEGER NOT NULL,
   masked TEXT NOT NULL);
--- Clustered by identifier: locate reads one key range; no second index to maintain.
+-- Clustered by identifier: locate reads one key range; no second index to maintain. One row
+-- per (identifier, snapshot, entry): `positions` packs its n occurrences as varints
+-- (field | length << 1, then offset delta), in field and offset order.
 CREATE TABLE IF NOT EXISTS occurrences(
   identifier_id INTEGER NOT NULL,
   snapshot_id INTEGER NOT NULL,
   entry_id INTEGER NOT NULL,
-  field INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  length INTEGER NOT NULL,
-  PRIMARY KEY(identifier_id, snapshot_id, entry_id, field, offset)) WITHOUT ROWID;
+  n INTEGER NOT NULL,
+  positions BLOB NOT NULL,
+  PRIMARY KEY(identifier_id, snapshot_id, entry_id)) WITHOUT ROWID;
 -- Which identifiers a snapshot holds: how its occurrences are found again to drop them.
 CREATE TABLE IF NOT EXISTS snapshot_identifiers(
   snapshot_id INTEGER NOT NULL,
@@ -60,7 +61,7 @@ CREATE TABLE IF NOT EXISTS requests(
   updated_at TEXT NOT NULL);
 )sql";
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -127,17 +128,15 @@ Status Index::CheckVersion() {
 }
 
 Status Index::Prepare() {
-  std::string batch_sql =
-      "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, field, offset, length) VALUES";
-  for (size_t r = 0; r < kBatchRows; ++r) batch_sql += r ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
+  std::string batch_sql = "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, n, positions) VALUES";
+  for (size_t r = 0; r < kBatchRows; ++r) batch_sql += r ? ",(?,?,?,?,?)" : "(?,?,?,?,?)";
   struct {
     sqlite3_stmt** st;
     const char* sql;
   } stmts[] = {
       {&insert_entry_, "INSERT INTO entries(snapshot_id, path) VALUES(?,?)"},
       {&insert_occurrence_,
-       "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, field, offset, length) "
-       "VALUES(?,?,?,?,?,?)"},
+       "INSERT OR IGNORE INTO occurrences(identifier_id, snapshot_id, entry_id, n, positions) VALUES(?,?,?,?,?)"},
       {&insert_snapshot_identifier_, "INSERT OR IGNORE INTO snapshot_identifiers(snapshot_id, identifier_id) VALUES(?,?)"},
       {&insert_identifier_, "INSERT INTO identifiers(hash, detector, masked) VALUES(?,?,?)"},
       {&insert_occurrences_batch_, batch_sql.c_str()},
@@ -250,33 +249,91 @@ int64_t Index::IdentifierId(DetectorKind kind, std::string_view value) {
 }
 
 void Index::AddOccurrence(int64_t entry_id, const Hit& hit, std::string_view value, Field field) {
-  const int64_t ident = IdentifierId(hit.kind, value);
-  snapshot_identifiers_.insert(ident);
-  batch_.push_back({ident, snapshot_id_, entry_id, static_cast<int64_t>(field), static_cast<int64_t>(hit.offset),
-                    static_cast<int64_t>(hit.length)});
-  if (batch_.size() == kBufferedRows) FlushOccurrences();
+  if (entry_id != entry_of_pending_) FinishEntry();
+  entry_of_pending_ = entry_id;
+  pending_.push_back({IdentifierId(hit.kind, value), static_cast<int64_t>(field), static_cast<int64_t>(hit.offset),
+                      static_cast<int64_t>(hit.length)});
 }
 
-// Occurrences are buffered, sorted by key (so B-tree inserts land near each other) and
-// inserted kBatchRows per statement.
+namespace {
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+bool GetVarint(const unsigned char*& p, const unsigned char* end, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; p < end && shift < 64; shift += 7) {
+    unsigned char b = *p++;
+    *v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// The current entry's occurrences become one row per identifier.
+void Index::FinishEntry() {
+  if (pending_.empty()) return;
+  std::sort(pending_.begin(), pending_.end());
+  for (size_t i = 0; i < pending_.size();) {
+    size_t j = i;
+    Row row;
+    row.identifier = pending_[i][0];
+    row.entry = entry_of_pending_;
+    row.positions_at = static_cast<uint32_t>(blobs_.size());
+    int64_t prev = 0, prev_field = -1;
+    for (; j < pending_.size() && pending_[j][0] == row.identifier; ++j) {
+      const auto& o = pending_[j];
+      if (o[1] != prev_field) prev = 0;  // offsets restart with each field
+      prev_field = o[1];
+      PutVarint(blobs_, static_cast<uint64_t>(o[1] | o[3] << 1));
+      PutVarint(blobs_, static_cast<uint64_t>(o[2] - prev));
+      prev = o[2];
+      ++row.n;
+    }
+    row.positions_len = static_cast<uint32_t>(blobs_.size() - row.positions_at);
+    snapshot_identifiers_.insert(row.identifier);
+    rows_.push_back(row);
+    i = j;
+  }
+  pending_.clear();
+  if (rows_.size() >= kBufferedRows) FlushOccurrences();
+}
+
+// Rows are buffered, sorted by key (so B-tree inserts land near each other) and inserted
+// kBatchRows per statement.
 void Index::FlushOccurrences() {
-  std::sort(batch_.begin(), batch_.end());
+  std::sort(rows_.begin(), rows_.end(), [](const Row& a, const Row& b) {
+    return a.identifier != b.identifier ? a.identifier < b.identifier : a.entry < b.entry;
+  });
   size_t i = 0;
-  while (i < batch_.size()) {
-    const bool full = batch_.size() - i >= kBatchRows;
+  while (i < rows_.size()) {
+    const bool full = rows_.size() - i >= kBatchRows;
     sqlite3_stmt* st = full ? insert_occurrences_batch_ : insert_occurrence_;
-    const size_t rows = full ? kBatchRows : 1;
+    const size_t count = full ? kBatchRows : 1;
     int col = 1;
-    for (size_t r = 0; r < rows; ++r)
-      for (int64_t v : batch_[i + r]) sqlite3_bind_int64(st, col++, v);
+    for (size_t r = 0; r < count; ++r) {
+      const Row& row = rows_[i + r];
+      sqlite3_bind_int64(st, col++, row.identifier);
+      sqlite3_bind_int64(st, col++, snapshot_id_);
+      sqlite3_bind_int64(st, col++, row.entry);
+      sqlite3_bind_int64(st, col++, row.n);
+      sqlite3_bind_blob(st, col++, blobs_.data() + row.positions_at, static_cast<int>(row.positions_len),
+                        SQLITE_STATIC);
+    }
     if (sqlite3_step(st) != SQLITE_DONE && pending_error_.ok()) pending_error_ = SqlError("add occurrence");
     sqlite3_reset(st);
-    i += rows;
+    i += count;
   }
-  batch_.clear();
+  rows_.clear();
+  blobs_.clear();
 }
 
 Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
+  FinishEntry();
   FlushOccurrences();
   if (!pending_error_.ok()) {
     AbortSnapshot();
@@ -315,7 +372,9 @@ Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
 }
 
 void Index::AbortSnapshot() {
-  batch_.clear();
+  pending_.clear();
+  rows_.clear();
+  blobs_.clear();
   sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   identifier_ids_.clear();  // ids made in the rolled-back transaction are gone
 }
@@ -342,7 +401,7 @@ uint64_t Index::CountOccurrences(const std::string& snapshot, const std::vector<
   uint64_t n = 0;
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db_,
-                     "SELECT COUNT(*) FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
+                     "SELECT TOTAL(o.n) FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
                      "JOIN snapshots s ON s.id=o.snapshot_id WHERE i.hash=? AND s.path=?",
                      -1, &st, nullptr);
   for (const IdentifierHash& h : hashes) {
@@ -423,7 +482,7 @@ Status Index::Locate(const std::vector<Identifier>& ids,
                      const std::function<void(const LocatedOccurrence&)>& fn) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_,
-                         "SELECT s.path, e.path, o.field, o.offset, o.length, i.detector, i.masked, e.id "
+                         "SELECT s.path, e.path, o.n, o.positions, i.detector, i.masked, e.id "
                          "FROM identifiers i JOIN occurrences o ON o.identifier_id=i.id "
                          "JOIN entries e ON e.id=o.entry_id JOIN snapshots s ON s.id=o.snapshot_id "
                          "WHERE i.hash=?",
@@ -438,13 +497,26 @@ Status Index::Locate(const std::vector<Identifier>& ids,
       LocatedOccurrence o;
       o.snapshot = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
       o.entry_json = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-      o.field = static_cast<Field>(sqlite3_column_int(st, 2));
-      o.offset = static_cast<uint64_t>(sqlite3_column_int64(st, 3));
-      o.length = static_cast<uint32_t>(sqlite3_column_int64(st, 4));
-      o.detector = static_cast<DetectorKind>(sqlite3_column_int(st, 5));
-      o.masked = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
-      o.entry_id = sqlite3_column_int64(st, 7);
-      all.push_back(std::move(o));
+      const int64_t n = sqlite3_column_int64(st, 2);
+      const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(st, 3));
+      const auto* end = p + sqlite3_column_bytes(st, 3);
+      o.detector = static_cast<DetectorKind>(sqlite3_column_int(st, 4));
+      o.masked = reinterpret_cast<const char*>(sqlite3_column_text(st, 5));
+      o.entry_id = sqlite3_column_int64(st, 6);
+      uint64_t prev = 0;
+      int prev_field = -1;
+      for (int64_t k = 0; k < n; ++k) {
+        uint64_t fl = 0, delta = 0;
+        if (!GetVarint(p, end, &fl) || !GetVarint(p, end, &delta)) break;  // damaged row: stop there
+        const int field = static_cast<int>(fl & 1);
+        if (field != prev_field) prev = 0;
+        prev_field = field;
+        o.field = static_cast<Field>(field);
+        o.length = static_cast<uint32_t>(fl >> 1);
+        o.offset = prev + delta;
+        prev = o.offset;
+        all.push_back(o);
+      }
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {

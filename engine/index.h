@@ -97,10 +97,18 @@ class Index {
   Index(sqlite3* db, KeyedHasher hasher) : db_(db), hasher_(hasher) {}
   Status Prepare();
   Status CheckVersion();
+  void FinishEntry();
   void FlushOccurrences();
   static constexpr size_t kBatchRows = 64;
-  static constexpr size_t kBufferedRows = 64 * 1024;
-  std::vector<std::array<int64_t, 6>> batch_;
+  static constexpr size_t kBufferedRows = 32 * 1024;
+  struct Row {
+    int64_t identifier = 0, entry = 0, n = 0;
+    uint32_t positions_at = 0, positions_len = 0;  // in blobs_
+  };
+  std::string blobs_;
+  std::vector<std::array<int64_t, 4>> pending_;  // the current entry's (identifier, field, offset, length)
+  int64_t entry_of_pending_ = 0;
+  std::vector<Row> rows_;
   std::unordered_set<int64_t> snapshot_identifiers_;
   int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
