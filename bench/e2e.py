@@ -117,11 +117,17 @@ def main():
             add(fmt, "rodo scan (unchanged)", s, m)
             copy = path + ".erase-copy"
             shutil.copyfile(path, copy)
+            for f in (db + "e", db + "e-wal", db + "e-shm", db + "e.key"):
+                if os.path.exists(f):
+                    os.remove(f)
             s, m, _ = run([rodo, "scan", "--index", db + "e", copy])
             s, m, _ = run([rodo, "erase", "--index", db + "e", "--request", "B-" + fmt, "--pesel", subj["pesel"],
                            "--email", subj["email"], "--iban", subj["iban"]])
             add(fmt, "rodo erase (1 subject)", s, m)
             os.remove(copy)
+            for f in (db, db + "-wal", db + "-shm", db + "e", db + "e-wal", db + "e-shm"):
+                if os.path.exists(f):
+                    os.remove(f)
         results += rows
 
     # Table with ratios against the floors and rg.
