@@ -161,18 +161,22 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::OpenNested(ByteSource* s
   r->path_ = outer_name;
   r->a_ = NewReader(false, true);
   int rc = archive_read_open(r->a_, r.get(), nullptr, &ArchiveReader::ReadCallback, nullptr);
-  if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
-  if (!r->source_error_.ok()) return r->source_error_;
-  if (rc == ARCHIVE_EOF) {
-    r->entry_ = nullptr;
-    r->raw_done_ = true;
-    r->pending_first_ = true;
-    return r;
-  }
-  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return r->Error("corrupt or truncated");
-  r->raw_ = (archive_format(r->a_) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
-  r->pending_first_ = true;
+  RODO_RETURN_IF_ERROR(r->ReadFirstHeader(rc));
   return r;
+}
+
+Status ArchiveReader::ReadFirstHeader(int rc) {
+  if (rc == ARCHIVE_OK) rc = archive_read_next_header(a_, &entry_);
+  if (!source_error_.ok()) return source_error_;
+  pending_first_ = true;
+  if (rc == ARCHIVE_EOF) {  // an empty archive
+    entry_ = nullptr;
+    raw_done_ = true;
+    return Status::Ok();
+  }
+  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return Error("corrupt or truncated");
+  raw_ = (archive_format(a_) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_RAW;
+  return Status::Ok();
 }
 
 StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::OpenMemory(std::string data, const std::string& outer_name) {
@@ -182,16 +186,7 @@ StatusOr<std::unique_ptr<ArchiveReader>> ArchiveReader::OpenMemory(std::string d
   r->outer_name_ = outer_name;
   r->path_ = outer_name;
   r->a_ = NewReader(false);
-  int rc = archive_read_open_memory(r->a_, r->memory_.data(), r->memory_.size());
-  if (rc == ARCHIVE_OK) rc = archive_read_next_header(r->a_, &r->entry_);
-  if (rc == ARCHIVE_EOF) {
-    r->entry_ = nullptr;
-    r->raw_done_ = true;
-    r->pending_first_ = true;
-    return r;
-  }
-  if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) return r->Error("corrupt or truncated");
-  r->pending_first_ = true;
+  RODO_RETURN_IF_ERROR(r->ReadFirstHeader(archive_read_open_memory(r->a_, r->memory_.data(), r->memory_.size())));
   return r;
 }
 

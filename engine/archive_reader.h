@@ -71,6 +71,8 @@ class ArchiveReader {
  private:
   ArchiveReader() = default;
   Status Error(const std::string& what) const;
+  // After opening with result `rc`: reads the first header (kept for the first Next).
+  Status ReadFirstHeader(int rc);
 
   archive* a_ = nullptr;
   archive_entry* entry_ = nullptr;

@@ -2,27 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "scanners/detector.h"
+#include "tests/test_util.h"
 
 namespace rodo {
 namespace {
 
-std::string Value(const std::string& text, const Hit& h) {
-  std::string v;
-  NormaliseFound(h.kind, std::string_view(text).substr(h.offset, h.length), v);
-  return v;
-}
-
-std::vector<std::string> Emails(const std::string& text) {
-  DetectorSet d;
-  std::vector<Hit> hits;
-  d.Scan(Window{text.data(), text.size(), 0, text.size(), 0}, hits);
-  std::vector<std::string> out;
-  for (const Hit& h : hits) {
-    EXPECT_EQ(h.kind, DetectorKind::kEmail);
-    out.push_back(text.substr(h.offset, h.length) + "=" + Value(text, h));
-  }
-  return out;
-}
+std::vector<std::string> Emails(const std::string& text) { return testing::Found(text, DetectorKind::kEmail); }
 
 using V = std::vector<std::string>;
 

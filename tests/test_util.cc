@@ -46,6 +46,20 @@ std::string ReadFile(const std::string& path) {
 
 std::string VectorsDir() { return RODO_VECTORS_DIR; }
 
+std::vector<std::string> Found(const std::string& text, DetectorKind kind) {
+  DetectorSet d;
+  std::vector<Hit> hits;
+  d.Scan(Window{text.data(), text.size(), 0, text.size(), 0}, hits);
+  std::vector<std::string> out;
+  std::string value;
+  for (const Hit& h : hits) {
+    if (h.kind != kind) continue;
+    NormaliseFound(h.kind, std::string_view(text).substr(h.offset, h.length), value);
+    out.push_back(text.substr(h.offset, h.length) + "=" + value);
+  }
+  return out;
+}
+
 Running SpawnRodo(const std::vector<std::string>& args, const std::string& io_dir, long max_file_size) {
   std::string in_path = io_dir + "/stdin", out_path = io_dir + "/stdout", err_path = io_dir + "/stderr";
   if (!std::filesystem::exists(in_path)) std::ofstream(in_path, std::ios::binary).flush();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "corpus/generator.h"
+#include "scanners/detector.h"
 
 namespace rodo::testing {
 
@@ -46,6 +47,10 @@ CommandResult Wait(const Running& r);
 std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir);
 
 std::string ReadFile(const std::string& path);
+
+// Runs all detectors over `text` at once; each hit as "<bytes as written>=<normalised value>",
+// only those of `kind`.
+std::vector<std::string> Found(const std::string& text, DetectorKind kind);
 
 // An independent read of an archive with libarchive (not the engine's reader): every entry
 // with its metadata and data, and the archive's format and filters.
