@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "engine/entry_walker.h"
 #include "engine/erase.h"
 #include "engine/index.h"
 #include "engine/scan.h"
@@ -301,9 +302,9 @@ int RunLocate(const Globals& g, const IdentifierArgs& ids, bool as_json) {
       char line[128];
       std::snprintf(line, sizeof line, "%-9s %-21s %-8s %-11llu %-7u ", std::string(rodo::DetectorName(o.detector)).c_str(),
                     o.masked.c_str(), field, static_cast<unsigned long long>(o.offset), o.length);
-      std::string entry;
-      for (const auto& e : json::parse(o.entry_json)) entry += (entry.empty() ? "" : " > ") + e.get<std::string>();
-      std::cout << line << o.snapshot << " :: " << entry << "\n";
+      // Names are printed with control characters escaped (hostile names cannot drive the terminal).
+      std::cout << line << rodo::DisplayPath({o.snapshot}) << " :: "
+                << rodo::DisplayPath(json::parse(o.entry_json).get<std::vector<std::string>>()) << "\n";
     }
   });
   if (!s.ok()) {
