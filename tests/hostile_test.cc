@@ -29,6 +29,7 @@ std::string Gz(const std::string& data) {
 struct Scanned {
   json line;
   std::vector<json> located;
+  std::string table;  // `rodo locate` without --json
   int exit_code;
 };
 
@@ -46,6 +47,7 @@ Scanned ScanBytes(const std::string& snapshot, std::vector<std::string> flags = 
   std::string l;
   std::getline(in, l);
   s.line = json::parse(l);
+  s.table = RunRodo({"locate", "--index", d / "i.db", "--pesel", "44051401458"}).out;
   auto loc = RunRodo({"locate", "--json", "--index", d / "i.db", "--pesel", "44051401458"});
   std::istringstream lin(loc.out);
   while (std::getline(lin, l)) s.located.push_back(json::parse(l));
@@ -156,6 +158,8 @@ TEST(Hostile, SuspiciousNamesAreWarnedStoredAndPrintedSafely) {
   EXPECT_EQ(w[2], "ctl\\x01\\x1b[31mred.txt: suspicious name (control characters)");
   EXPECT_NE(w[3].find("suspicious name (invalid UTF-8)"), std::string::npos) << w[3];
   EXPECT_EQ(s.located.size(), 4u) << "every entry is still indexed";
+  EXPECT_EQ(s.table.find('\x1b'), std::string::npos) << "a name must not reach the terminal raw";
+  EXPECT_NE(s.table.find("ctl\\x01\\x1b[31mred.txt"), std::string::npos) << s.table;
 }
 
 }  // namespace
