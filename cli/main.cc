@@ -1,4 +1,6 @@
 // The `rodo` command: see ../shared/CONTRACT.md for every flag, output and exit code.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -356,6 +358,14 @@ int RunErase(const Globals& g, const EraseArgs& args) {
   if (args.mode == "drop") req.mode = rodo::EraseMode::kDrop;
   if (args.mode == "redact") req.mode = rodo::EraseMode::kRedact;
   if (!NormaliseIdentifiers(args.ids, req.identifiers)) return kExitUsage;
+  // One erase at a time per index: two runs would rewrite the same snapshots at once.
+  const std::string lock_path = g.IndexPath() + ".erase.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    Fail("another erase is running on the index " + g.IndexPath() + " (" + lock_path + " is locked)");
+    if (lock_fd >= 0) ::close(lock_fd);
+    return kExitUsage;
+  }
   auto index = OpenIndex(g);
   if (!index) return kExitUsage;
   auto log = [&](const std::string& m) {

@@ -2,6 +2,9 @@
 // generator's ground truth: the subject is gone, everything else is byte-identical with the
 // same metadata, the format and filters are kept, and the index follows.
 #include <archive.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -220,6 +223,16 @@ TEST(Erase, RequestsAreIdempotentAndChecked) {
   EXPECT_EQ(RunRodo({"erase", "--index", c->db(), "--request", "R-unknown"}).exit_code, 1);
   EXPECT_EQ(RunRodo({"erase", "--index", c->db(), "--request", "R-x", "--pesel", "44051401459"}).exit_code, 1);
   EXPECT_EQ(RunRodo({"erase", "--index", c->db(), "--request", "R-9", "--mode", "drop"}).exit_code, 1);
+
+  // A second erase while one runs on the same index is refused (the lock is the index's).
+  {
+    int fd = ::open((c->db() + ".erase.lock").c_str(), O_RDWR | O_CREAT, 0600);
+    ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);
+    auto busy = RunRodo({"erase", "--index", c->db(), "--request", "R-9"});
+    EXPECT_EQ(busy.exit_code, 1);
+    EXPECT_NE(busy.err.find("another erase is running"), std::string::npos) << busy.err;
+    ::close(fd);
+  }
 
   auto list = RunRodo({"requests", "--json", "--index", c->db()});
   json req = json::parse(list.out);
