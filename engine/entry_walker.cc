@@ -91,8 +91,6 @@ std::vector<std::string> EntryWalker::TakeWarnings() { return std::exchange(warn
 
 int64_t EntryWalker::consumed() const { return frames_.empty() ? 0 : frames_.front()->reader->consumed(); }
 
-ArchiveReader& EntryWalker::reader() { return *frames_.back()->reader; }
-
 void EntryWalker::Pop() {
   frames_.pop_back();
   // The container entry that held the popped frame is done; its name leaves the path.

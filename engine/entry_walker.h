@@ -39,15 +39,12 @@ class EntryWalker {
   // that was opened; its inner entries follow as entries of their own).
   bool has_data() const { return has_data_; }
   TextEncoding encoding() const { return encoding_; }
-  int depth() const { return static_cast<int>(names_.size()) - 1; }
   // Reads the current entry's bytes as stored (a UTF-16 entry with its BOM).
   StatusOr<size_t> Read(char* buf, size_t n);
   // Warnings since the last call ("<entry path>: <reason>").
   std::vector<std::string> TakeWarnings();
   // Bytes of the snapshot file consumed so far.
   int64_t consumed() const;
-  // The libarchive entry of the current entry (its metadata).
-  ArchiveReader& reader();
 
  private:
   struct Frame;

@@ -270,7 +270,6 @@ class Rewriter {
       if (n < 0 || static_cast<size_t>(n) != bytes.size()) return werr("write failed");
       return Status::Ok();
     };
-    auto discard = [](std::string_view) { return Status::Ok(); };
     auto open_writer = [&]() -> Status {
       RODO_RETURN_IF_ERROR(MatchFormat(reader.handle(), w.get(), reader.is_raw()));
       archive_write_set_bytes_in_last_block(w.get(), 1);
@@ -345,7 +344,6 @@ class Rewriter {
       }
       RODO_RETURN_IF_ERROR(stream.Finish(redact, sink));
       stats.occurrences += stream.occurrences();
-      (void)discard;
     }
     if (!opened) RODO_RETURN_IF_ERROR(open_writer());  // an empty archive stays an empty archive
     if (archive_write_close(w.get()) != ARCHIVE_OK) return werr("cannot finish " + dst);
