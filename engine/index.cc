@@ -244,6 +244,8 @@ int64_t Index::IdentifierId(DetectorKind kind, std::string_view value) {
     sqlite3_reset(insert_identifier_);
     id = sqlite3_last_insert_rowid(db_);
   }
+  // Memory stays bounded with millions of distinct identifiers: forget and start again.
+  if (identifier_ids_.size() >= kMaxCachedIdentifiers) identifier_ids_.clear();
   identifier_ids_.emplace(cache_key_, id);
   return id;
 }

@@ -100,6 +100,7 @@ class Index {
   void FinishEntry();
   void FlushOccurrences();
   static constexpr size_t kBatchRows = 64;
+  static constexpr size_t kMaxCachedIdentifiers = 1 << 20;
   static constexpr size_t kBufferedRows = 32 * 1024;
   struct Row {
     int64_t identifier = 0, entry = 0, n = 0;
