@@ -212,7 +212,6 @@ Status Index::BeginSnapshot(const SnapshotRecord& rec) {
   auto row = FindSnapshot(rec.path);
   if (!row) return fail("snapshot row missing");
   snapshot_id_ = row->id;
-  snapshot_identifiers_.clear();
   return Status::Ok();
 }
 
@@ -297,7 +296,6 @@ void Index::FinishEntry() {
       ++row.n;
     }
     row.positions_len = static_cast<uint32_t>(blobs_.size() - row.positions_at);
-    snapshot_identifiers_.insert(row.identifier);
     rows_.push_back(row);
     i = j;
   }
@@ -330,6 +328,15 @@ void Index::FlushOccurrences() {
     sqlite3_reset(st);
     i += count;
   }
+  // The identifiers this snapshot holds (rows are sorted: one insert per identifier here).
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    if (r > 0 && rows_[r].identifier == rows_[r - 1].identifier) continue;
+    sqlite3_bind_int64(insert_snapshot_identifier_, 1, snapshot_id_);
+    sqlite3_bind_int64(insert_snapshot_identifier_, 2, rows_[r].identifier);
+    if (sqlite3_step(insert_snapshot_identifier_) != SQLITE_DONE && pending_error_.ok())
+      pending_error_ = SqlError("record snapshot identifiers");
+    sqlite3_reset(insert_snapshot_identifier_);
+  }
   rows_.clear();
   blobs_.clear();
 }
@@ -342,13 +349,6 @@ Status Index::CommitSnapshot(uint64_t entries, uint64_t bytes) {
     return pending_error_;
   }
   sqlite3_stmt* st = nullptr;
-  for (int64_t ident : snapshot_identifiers_) {
-    sqlite3_bind_int64(insert_snapshot_identifier_, 1, snapshot_id_);
-    sqlite3_bind_int64(insert_snapshot_identifier_, 2, ident);
-    if (sqlite3_step(insert_snapshot_identifier_) != SQLITE_DONE && pending_error_.ok())
-      pending_error_ = SqlError("record snapshot identifiers");
-    sqlite3_reset(insert_snapshot_identifier_);
-  }
   if (!pending_error_.ok()) {
     AbortSnapshot();
     return pending_error_;

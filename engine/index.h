@@ -110,7 +110,6 @@ class Index {
   std::vector<std::array<int64_t, 4>> pending_;  // the current entry's (identifier, field, offset, length)
   int64_t entry_of_pending_ = 0;
   std::vector<Row> rows_;
-  std::unordered_set<int64_t> snapshot_identifiers_;
   int64_t IdentifierId(DetectorKind kind, std::string_view value);
   Status SqlError(const std::string& what) const;
 
