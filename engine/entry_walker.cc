@@ -56,11 +56,9 @@ std::string HostileName(const std::string& name) {
 // out, and what it decoded (bomb checks).
 struct EntryWalker::Frame : public ByteSource {
   std::unique_ptr<ArchiveReader> reader;
-  Frame* parent = nullptr;
   std::string prefix;
   uint64_t decoded = 0;
   bool cut = false;
-  bool in_data = false;
 
   // As the source of a child frame: the bytes of this frame's current entry.
   StatusOr<size_t> Read(char* buf, size_t n) override {
@@ -109,7 +107,6 @@ Status EntryWalker::Next(bool* has) {
       continue;
     }
     f.prefix.clear();
-    f.in_data = false;
     EntryInfo info;
     bool more = false;
     Status s = f.reader->Next(&info, &more);
@@ -190,14 +187,12 @@ Status EntryWalker::Next(bool* has) {
       }
       auto c = std::make_unique<Frame>();
       c->reader = std::move(child.value());
-      c->parent = &f;
       frames_.push_back(std::move(c));
       return Status::Ok();  // the container entry itself; its entries follow
     }
     if (kind == ContentKind::kUtf16Le) encoding_ = TextEncoding::kUtf16Le;
     if (kind == ContentKind::kUtf16Be) encoding_ = TextEncoding::kUtf16Be;
     f.prefix = std::move(prefix);
-    f.in_data = true;
     has_data_ = true;
     return Status::Ok();
   }

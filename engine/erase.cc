@@ -22,26 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
-std::string Hex(const IdentifierHash& h) {
-  static const char* k = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : h) {
-    s.push_back(k[b >> 4]);
-    s.push_back(k[b & 15]);
-  }
-  return s;
-}
-
-std::optional<IdentifierHash> FromHex(const std::string& s) {
-  IdentifierHash h{};
-  if (s.size() != h.size() * 2) return std::nullopt;
-  for (size_t i = 0; i < h.size(); ++i) {
-    auto nib = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
-    h[i] = static_cast<uint8_t>(nib(s[2 * i]) << 4 | nib(s[2 * i + 1]));
-  }
-  return h;
-}
-
 const char* ModeName(EraseMode m) { return m == EraseMode::kDrop ? "drop" : "redact"; }
 
 Status SyncPath(const std::string& path, bool directory) {
@@ -71,9 +51,11 @@ Status Reindex(Index& index, const std::string& path) {
 
 class Eraser {
  public:
-  Eraser(Index& index, RequestRecord& rec, std::vector<IdentifierHash> hashes, EraseMode mode,
+  // `report`: the certificate being built; each snapshot's line lives in it and is saved
+  // with the request after every durable step.
+  Eraser(Index& index, RequestRecord& rec, json& report, std::vector<IdentifierHash> hashes, EraseMode mode,
          const std::function<void(const std::string&)>& log)
-      : index_(index), rec_(rec), hashes_(std::move(hashes)), mode_(mode), log_(log) {}
+      : index_(index), rec_(rec), report_(report), hashes_(std::move(hashes)), mode_(mode), log_(log) {}
 
   // Processes one snapshot; updates its line in `report`.
   void Process(const std::string& path, json& line) {
@@ -93,16 +75,12 @@ class Eraser {
     if (log_) log_(m);
   }
 
-  Status Save(json& report) {
-    rec_.report_json = report.dump();
+  Status Save() {
+    rec_.report_json = report_.dump();
     rec_.updated_at = UtcNow();
     return index_.PutRequest(rec_);
   }
 
- public:
-  json* report = nullptr;
-
- private:
   Status Rewrite(const std::string& path, json& line) {
     SubjectMatcher matcher(index_.hasher(), hashes_);
     struct stat st {};
@@ -117,7 +95,7 @@ class Eraser {
         line["action"] = "rewritten";
         line["verified"] = true;
         Log("rewritten  " + path + " (finished after an interruption)");
-        return Save(*report);
+        return Save();
       }
     }
 
@@ -147,7 +125,7 @@ class Eraser {
       line["sha256_after"] = *before;
       line["verified"] = true;
       Log("unchanged  " + path);
-      return Save(*report);
+      return Save();
     }
     // Keep the snapshot's permissions (and owner, where allowed).
     ::chmod(tmp.c_str(), st.st_mode & 07777);
@@ -187,7 +165,7 @@ class Eraser {
     if (mode_ == EraseMode::kDrop) line["entries_dropped"] = stats->dropped;
     line["sha256_before"] = *before;
     line["sha256_after"] = *after;
-    if (Status s = Save(*report); !s.ok()) return cleanup(s);
+    if (Status s = Save(); !s.ok()) return cleanup(s);
     FaultPoint("before-rename");
     if (::rename(tmp.c_str(), path.c_str()) != 0)
       return cleanup(Status::IoError(std::string("cannot replace the snapshot: ") + std::strerror(errno)));
@@ -198,11 +176,12 @@ class Eraser {
     line["verified"] = true;
     Log("rewritten  " + path + ": " + std::to_string(stats->occurrences) + " occurrence(s) " +
         (mode_ == EraseMode::kDrop ? "dropped with " + std::to_string(stats->dropped) + " entr(y/ies)" : "redacted"));
-    return Save(*report);
+    return Save();
   }
 
   Index& index_;
   RequestRecord& rec_;
+  json& report_;
   std::vector<IdentifierHash> hashes_;
   EraseMode mode_;
   const std::function<void(const std::string&)>& log_;
@@ -240,7 +219,7 @@ EraseResult RunErase(Index& index, const EraseRequest& req, const std::function<
     IdentifierHash h = index.hasher().Hash(id.kind, id.value);
     if (std::find(hashes.begin(), hashes.end(), h) != hashes.end()) continue;
     hashes.push_back(h);
-    identifiers.push_back({{"detector", DetectorName(id.kind)}, {"masked", MaskValue(id.kind, id.value)}, {"hash", Hex(h)}});
+    identifiers.push_back({{"detector", DetectorName(id.kind)}, {"masked", MaskValue(id.kind, id.value)}, {"hash", ToHex(h.data(), h.size())}});
   }
 
   std::optional<RequestRecord> existing = index.GetRequest(req.id);
@@ -249,7 +228,11 @@ EraseResult RunErase(Index& index, const EraseRequest& req, const std::function<
     rec = *existing;
     json stored = json::parse(rec.identifiers_json);
     std::vector<IdentifierHash> registered;
-    for (const auto& i : stored) registered.push_back(*FromHex(i["hash"].get<std::string>()));
+    for (const auto& i : stored) {
+      auto h = HashFromHex(i.value("hash", ""));
+      if (!h) return usage("request " + req.id + " is damaged in the index (an identifier hash is unreadable)");
+      registered.push_back(*h);
+    }
     if (!hashes.empty()) {
       auto a = hashes, b = registered;
       std::sort(a.begin(), a.end());
@@ -318,8 +301,7 @@ EraseResult RunErase(Index& index, const EraseRequest& req, const std::function<
   rec.report_json = report.dump();
   if (Status s = index.PutRequest(rec); !s.ok()) return usage(s.message());
 
-  Eraser eraser(index, rec, hashes, mode, log);
-  eraser.report = &report;
+  Eraser eraser(index, rec, report, hashes, mode, log);
   for (auto& line : report["snapshots"]) eraser.Process(line["snapshot"].get<std::string>(), line);
 
   size_t failed = 0, total = 0;

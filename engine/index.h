@@ -90,7 +90,6 @@ class Index {
   Status PutRequest(const RequestRecord& r);  // insert or update, durably
 
   const KeyedHasher& hasher() const { return hasher_; }
-  sqlite3* db() { return db_; }
   Status Exec(const char* sql);
 
  private:

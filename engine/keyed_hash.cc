@@ -17,7 +17,9 @@ namespace {
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-std::string Hex(const unsigned char* p, size_t n) {
+}  // namespace
+
+std::string ToHex(const uint8_t* p, size_t n) {
   static const char* kHex = "0123456789abcdef";
   std::string s;
   s.reserve(n * 2);
@@ -27,6 +29,24 @@ std::string Hex(const unsigned char* p, size_t n) {
   }
   return s;
 }
+
+std::optional<IdentifierHash> HashFromHex(const std::string& s) {
+  IdentifierHash h{};
+  if (s.size() != h.size() * 2) return std::nullopt;
+  auto nib = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < h.size(); ++i) {
+    int a = nib(s[2 * i]), b = nib(s[2 * i + 1]);
+    if (a < 0 || b < 0) return std::nullopt;
+    h[i] = static_cast<uint8_t>(a << 4 | b);
+  }
+  return h;
+}
+
+namespace {
 
 struct FdCloser {
   int fd;
@@ -143,7 +163,7 @@ StatusOr<std::string> Sha256Ranges(const std::string& path, uint64_t size, bool 
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &md_len);
-  return Hex(md, md_len);
+  return ToHex(md, md_len);
 }
 
 }  // namespace

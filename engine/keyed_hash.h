@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,10 @@ class KeyedHasher {
   struct State;
   std::shared_ptr<State> state_;  // SHA-256 states after the HMAC inner and outer key blocks
 };
+
+// Lower-case hex of bytes, and back (nullopt unless exactly 2 * N hex digits).
+std::string ToHex(const uint8_t* p, size_t n);
+std::optional<IdentifierHash> HashFromHex(const std::string& s);
 
 // Hex SHA-256 of a whole file (certificates), and a fast content fingerprint (size, first and
 // last 64 KiB) used to notice changed snapshots without reading them whole.

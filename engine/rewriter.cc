@@ -15,6 +15,7 @@
 #include "engine/archive_reader.h"
 #include "scanners/detector.h"
 #include "scanners/stream_scanner.h"
+#include "scanners/utf16.h"
 
 namespace rodo {
 
@@ -77,7 +78,7 @@ class RedactingStream {
     pending_start_ = 0;
     occurrences_ = 0;
     enc_ = enc;
-    fed_raw_ = 0;
+    narrower_.Reset(enc == TextEncoding::kUtf16Be);
   }
 
   template <typename Sink>
@@ -87,7 +88,8 @@ class RedactingStream {
     if (enc_ == TextEncoding::kBytes) {
       scanner_.Feed(bytes, hits_);
     } else {
-      Narrow(bytes);
+      narrow_.resize(bytes.size() / 2 + 1);
+      narrow_.resize(narrower_.Feed(bytes.data(), bytes.size(), narrow_.data()));
       scanner_.Feed(narrow_, hits_);
     }
     return Apply(redact, false, sink);
@@ -104,22 +106,6 @@ class RedactingStream {
   // Raw offset in the entry of narrowed offset `n` (after the 2-byte BOM).
   uint64_t RawOf(uint64_t n) const { return enc_ == TextEncoding::kBytes ? n : 2 + 2 * n; }
 
-  void Narrow(std::string_view bytes) {
-    narrow_.clear();
-    for (char c : bytes) {
-      uint64_t i = fed_raw_++;
-      if (i < 2) continue;  // BOM
-      if ((i - 2) % 2 == 0) {
-        unit_first_ = static_cast<unsigned char>(c);
-        continue;
-      }
-      unsigned char second = static_cast<unsigned char>(c);
-      unsigned char hi = enc_ == TextEncoding::kUtf16Be ? unit_first_ : second;
-      unsigned char lo = enc_ == TextEncoding::kUtf16Be ? second : unit_first_;
-      narrow_.push_back(static_cast<char>(hi == 0 ? lo : 0xFF));
-    }
-  }
-
   template <typename Sink>
   Status Apply(bool redact, bool at_end, Sink& sink) {
     uint64_t safe = pending_start_ + pending_.size();
@@ -130,10 +116,10 @@ class RedactingStream {
       if (enc_ == TextEncoding::kBytes) {
         NormaliseFound(h.kind, std::string_view(pending_).substr(at, h.length), value_);
       } else {
-        std::string narrow_hit;
+        hit_text_.clear();  // the hit's code units: its identifiers are ASCII
         for (uint64_t k = 0; k < h.length; ++k)
-          narrow_hit.push_back(pending_[at + 2 * k + (enc_ == TextEncoding::kUtf16Be ? 1 : 0)]);
-        NormaliseFound(h.kind, narrow_hit, value_);
+          hit_text_.push_back(pending_[at + 2 * k + (enc_ == TextEncoding::kUtf16Be ? 1 : 0)]);
+        NormaliseFound(h.kind, hit_text_, value_);
       }
       if (!matcher_.Matches(h.kind, value_)) continue;
       ++occurrences_;
@@ -166,10 +152,10 @@ class RedactingStream {
   std::vector<Hit> hits_;
   std::string value_;
   std::string narrow_;
+  std::string hit_text_;
+  Utf16Narrower narrower_;
   uint64_t occurrences_ = 0;
   TextEncoding enc_ = TextEncoding::kBytes;
-  uint64_t fed_raw_ = 0;
-  unsigned char unit_first_ = 0;
 };
 
 bool IsContainer(ContentKind k) {
@@ -333,13 +319,11 @@ class Rewriter {
       ++stats.entries_out;
       const bool redact = mode_ == EraseMode::kRedact;
       stream.Start(EncodingOf(kind));
-      stats.bytes += prefix->size();
       RODO_RETURN_IF_ERROR(stream.Feed(*prefix, redact, sink));
       while (true) {
         auto n = reader.Read(buf.data(), buf.size());
         if (!n.ok()) return n.status();
         if (*n == 0) break;
-        stats.bytes += *n;
         RODO_RETURN_IF_ERROR(stream.Feed({buf.data(), *n}, redact, sink));
       }
       RODO_RETURN_IF_ERROR(stream.Finish(redact, sink));

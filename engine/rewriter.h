@@ -37,7 +37,6 @@ struct RewriteStats {
   uint64_t entries_out = 0;
   uint64_t occurrences = 0;  // subject occurrences redacted (or held by dropped entries)
   uint64_t dropped = 0;      // entries left out (drop mode)
-  uint64_t bytes = 0;        // decoded entry bytes read
 };
 
 // Reads `src`, writes the rewritten archive to `dst` (created; not synced: the caller syncs).

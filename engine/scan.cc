@@ -18,6 +18,7 @@
 #include "engine/entry_walker.h"
 #include "engine/keyed_hash.h"
 #include "scanners/detector.h"
+#include "scanners/utf16.h"
 
 namespace rodo {
 namespace fs = std::filesystem;
@@ -130,7 +131,7 @@ struct Pending {
 class ChunkSource {
  public:
   ChunkSource(const std::vector<Pending>& snapshots, size_t chunk_size, const WalkLimits& limits)
-      : snapshots_(snapshots), chunk_size_(chunk_size), limits_(limits), raw_(chunk_size * 2 + 2) {}
+      : snapshots_(snapshots), chunk_size_(chunk_size), limits_(limits), raw_(chunk_size * 2) {}
 
   // Fills `c`; false when every snapshot is done.
   bool Next(Chunk& c) {
@@ -154,10 +155,8 @@ class ChunkSource {
         c.consumed = static_cast<uint64_t>(walker_->consumed());
         in_entry_ = walker_->has_data();
         utf16_ = walker_->encoding() != TextEncoding::kBytes;
-        big_endian_ = walker_->encoding() == TextEncoding::kUtf16Be;
+        narrower_.Reset(walker_->encoding() == TextEncoding::kUtf16Be);
         entry_offset_ = 0;
-        bom_left_ = 2;
-        odd_.clear();
         tail_.clear();
         if (!in_entry_) return true;  // a folder, link, device or opened container: its name only
       }
@@ -197,16 +196,10 @@ class ChunkSource {
       }
       return got;
     }
-    // UTF-16: two bytes per code unit; the BOM is skipped; a code unit above 0xFF becomes a
-    // byte no detector takes (0xFF), so offsets map back as 2 + 2 * i.
+    // UTF-16: read two bytes per wanted byte and narrow them (Utf16Narrower).
     size_t got = 0;
     while (got < want && !*done) {
       size_t have = 0;
-      if (!odd_.empty()) {
-        raw_[0] = odd_[0];
-        have = 1;
-        odd_.clear();
-      }
       const size_t need = 2 * (want - got);
       while (have < need) {
         auto r = walker_->Read(raw_.data() + have, need - have);
@@ -217,16 +210,7 @@ class ChunkSource {
         }
         have += *r;
       }
-      size_t start = std::min(bom_left_, have);
-      bom_left_ -= start;
-      const size_t units = (have - start) / 2;
-      for (size_t i = 0; i < units; ++i) {
-        unsigned char a = static_cast<unsigned char>(raw_[start + 2 * i]);
-        unsigned char b = static_cast<unsigned char>(raw_[start + 2 * i + 1]);
-        unsigned char hi = big_endian_ ? a : b, lo = big_endian_ ? b : a;
-        out[got++] = static_cast<char>(hi == 0 ? lo : 0xFF);
-      }
-      if ((have - start) % 2) odd_.assign(1, raw_[have - 1]);
+      got += narrower_.Feed(raw_.data(), have, out + got);
     }
     return got;
   }
@@ -269,11 +253,10 @@ class ChunkSource {
   size_t current_ = 0;
   std::unique_ptr<EntryWalker> walker_;
   bool in_entry_ = false;
-  bool utf16_ = false, big_endian_ = false;
+  bool utf16_ = false;
+  Utf16Narrower narrower_;
   uint64_t entry_offset_ = 0;  // in the matched bytes (narrowed for UTF-16)
-  size_t bom_left_ = 0;
   std::string tail_;
-  std::string odd_;
   std::vector<char> raw_;
 };
 
@@ -360,7 +343,7 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
   Status fatal;
   std::vector<std::string> entry_names;
   std::string value;
-  uint64_t covered_end = 0;
+  ContainedHitFilter contained;  // across the chunks of an entry
   std::string current_file;
 
   tbb::parallel_pipeline(
@@ -431,12 +414,9 @@ Status ScanSnapshots(const std::vector<std::string>& snapshots, Index& index, co
                     ++current.findings[static_cast<int>(h.kind)];
                   }
                 }
-                if (c->entry_begin) covered_end = 0;
+                if (c->entry_begin) contained.Reset();
                 for (const Hit& h : c->hits) {
-                  // A hit inside one of the previous chunk's (digits of an e-mail address
-                  // that pass as a PESEL) is not reported, as within one chunk.
-                  if (h.offset + h.length <= covered_end) continue;
-                  covered_end = h.offset + h.length;
+                  if (!contained.Keep(h)) continue;  // inside a hit of the previous chunk
                   NormaliseFound(h.kind, c->buf.view().substr(h.offset - c->base, h.length), value);
                   if (c->utf16) {
                     Hit in_entry{2 + 2 * h.offset, 2 * h.length, h.kind};

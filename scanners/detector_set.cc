@@ -26,6 +26,7 @@ void DetectorSet::Scan(const Window& w, std::vector<Hit>& out) const {
     return a.offset != b.offset ? a.offset < b.offset : a.length > b.length;
   };
   merged.clear();
+  ContainedHitFilter filter;
   size_t pos[kDetectorCount];
   for (int k = 0; k < kDetectorCount; ++k) pos[k] = bounds[k];
   while (true) {
@@ -34,9 +35,7 @@ void DetectorSet::Scan(const Window& w, std::vector<Hit>& out) const {
       if (pos[k] < bounds[k + 1] && (best < 0 || before(out[pos[k]], out[pos[best]]))) best = k;
     if (best < 0) break;
     const Hit& h = out[pos[best]++];
-    // A hit inside a longer one (digits of an IBAN that also pass as a PESEL) is not reported.
-    if (!merged.empty() && h.offset + h.length <= merged.back().offset + merged.back().length) continue;
-    merged.push_back(h);
+    if (filter.Keep(h)) merged.push_back(h);
   }
   out.resize(first);
   out.insert(out.end(), merged.begin(), merged.end());

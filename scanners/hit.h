@@ -29,6 +29,23 @@ struct Hit {
   DetectorKind kind = DetectorKind::kPesel;
 };
 
+// The one rule for overlapping hits: a hit lying inside one already kept (the digits of an
+// IBAN or of an e-mail's local part that also pass as a PESEL) is dropped. Hits must come in
+// offset order; used within a window, across windows and across pipeline chunks alike.
+class ContainedHitFilter {
+ public:
+  bool Keep(const Hit& h) {
+    const uint64_t end = h.offset + h.length;
+    if (end <= covered_end_) return false;
+    covered_end_ = end;
+    return true;
+  }
+  void Reset() { covered_end_ = 0; }
+
+ private:
+  uint64_t covered_end_ = 0;
+};
+
 // The normalised value of an identifier a detector found, from its bytes as written
 // (`raw`: exactly the hit's bytes). Writes into `out` (reusing its capacity).
 void NormaliseFound(DetectorKind kind, std::string_view raw, std::string& out);

@@ -24,7 +24,7 @@ void StreamScanner::Finish(std::vector<Hit>& out, std::vector<std::string>* valu
   buf_.clear();
   from_ = 0;
   base_offset_ = 0;
-  covered_end_ = 0;
+  contained_.Reset();
 }
 
 void StreamScanner::Run(bool at_end, std::vector<Hit>& out, std::vector<std::string>* values) {
@@ -36,14 +36,10 @@ void StreamScanner::Run(bool at_end, std::vector<Hit>& out, std::vector<std::str
   w.base_offset = base_offset_;
   const size_t first = out.size();
   if (w.limit > w.from) detectors_.Scan(w, out);
-  // A hit inside one reported by an earlier window is dropped, as DetectorSet does within one.
+  // A hit inside one reported by an earlier window is dropped too.
   size_t keep = first;
-  for (size_t i = first; i < out.size(); ++i) {
-    const uint64_t end = out[i].offset + out[i].length;
-    if (end <= covered_end_) continue;
-    covered_end_ = end;
-    out[keep++] = out[i];
-  }
+  for (size_t i = first; i < out.size(); ++i)
+    if (contained_.Keep(out[i])) out[keep++] = out[i];
   out.resize(keep);
   if (values) {
     for (size_t i = first; i < out.size(); ++i) {

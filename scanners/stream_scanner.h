@@ -35,7 +35,7 @@ class StreamScanner {
   std::string buf_;          // context + pending bytes; capacity fixed at construction
   size_t from_ = 0;          // first offset in buf_ whose hits are not yet reported
   uint64_t base_offset_ = 0;  // stream offset of buf_[0]
-  uint64_t covered_end_ = 0;  // end of the furthest-reaching hit reported
+  ContainedHitFilter contained_;  // across windows
 };
 
 }  // namespace rodo

@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "engine/keyed_hash.h"
 #include "tests/test_util.h"
 
 namespace rodo {
@@ -36,7 +35,7 @@ class EraseFaults : public ::testing::Test {
     for (const auto& f : result_->snapshot_files) {
       std::string name = fs::path(f).filename().string();
       auto before = testing::DumpArchive(f);
-      (*sha_)[name] = *Sha256File(f);
+      (*sha_)[name] = testing::FileSha256(f);
       (*expected_)[name] = testing::Expected(before, *truth_, name, 0, false);
     }
   }
@@ -67,7 +66,7 @@ class EraseFaults : public ::testing::Test {
   void CheckOldOrNew(const Work& w, const std::string& when) {
     for (const auto& [name, sha] : *sha_) {
       std::string path = w.snaps() + "/" + name;
-      if (*Sha256File(path) == sha) continue;
+      if (testing::FileSha256(path) == sha) continue;
       auto now = testing::DumpArchive(path);
       ASSERT_EQ(now.error, "") << when << ": " << name << " is neither old nor a readable new archive";
       ASSERT_TRUE(now.entries == (*expected_)[name]) << when << ": " << name << " is neither old nor new";
@@ -162,7 +161,7 @@ TEST_F(EraseFaults, FullDiskLeavesTheSnapshotIntact) {
     }
   }
   EXPECT_TRUE(saw_failed);
-  EXPECT_EQ(*Sha256File(w->snaps() + "/snap-000.tar"), (*sha_)["snap-000.tar"]) << "the original must stay";
+  EXPECT_EQ(testing::FileSha256(w->snaps() + "/snap-000.tar"), (*sha_)["snap-000.tar"]) << "the original must stay";
   for (const auto& e : fs::directory_iterator(w->snaps()))
     EXPECT_EQ(e.path().string().find("rodo-tmp"), std::string::npos) << "leftover " << e.path();
   // With room again, the same request finishes.

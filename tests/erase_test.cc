@@ -15,7 +15,6 @@
 #include <iterator>
 #include <tuple>
 
-#include "engine/keyed_hash.h"
 #include "tests/test_util.h"
 
 namespace rodo {
@@ -73,7 +72,7 @@ void CheckErased(Corpus& c, int subject, bool drop) {
     std::string name = fs::path(f).filename().string();
     before[name] = testing::DumpArchive(f);
     ASSERT_EQ(before[name].error, "") << name;
-    sha_before[name] = *Sha256File(f);
+    sha_before[name] = testing::FileSha256(f);
   }
   const corpus::Subject& s = c.result.subjects[static_cast<size_t>(subject)];
   const corpus::Subject& other = c.result.subjects[static_cast<size_t>((subject + 1) % c.result.subjects.size())];
@@ -123,7 +122,7 @@ void CheckErased(Corpus& c, int subject, bool drop) {
     }
     if (planted == 0) {
       EXPECT_EQ(lines.count(name), 0u) << name;
-      EXPECT_EQ(*Sha256File(f), sha_before[name]) << name << " had nothing of the subject";
+      EXPECT_EQ(testing::FileSha256(f), sha_before[name]) << name << " had nothing of the subject";
       continue;
     }
     ASSERT_EQ(lines.count(name), 1u) << name;
@@ -131,7 +130,7 @@ void CheckErased(Corpus& c, int subject, bool drop) {
     EXPECT_EQ(l["action"], "rewritten") << name;
     EXPECT_EQ(l["verified"], true);
     EXPECT_EQ(l["sha256_before"], sha_before[name]);
-    EXPECT_EQ(l["sha256_after"], *Sha256File(f));
+    EXPECT_EQ(l["sha256_after"], testing::FileSha256(f));
     if (!drop) {
       EXPECT_EQ(l["occurrences"], planted) << name;
     }
@@ -195,19 +194,19 @@ TEST(Erase, RequestsAreIdempotentAndChecked) {
   // Dry run: nothing written, the plan reported, no request registered.
   std::vector<std::string> dry = args;
   dry.push_back("--dry-run");
-  std::string sha = *Sha256File(c->result.snapshot_files[0]);
+  std::string sha = testing::FileSha256(c->result.snapshot_files[0]);
   auto d = RunRodo(dry);
   ASSERT_EQ(d.exit_code, 0) << d.err;
   json plan = json::parse(d.out);
   EXPECT_EQ(plan["snapshots"].size(), 1u);
   EXPECT_EQ(plan["snapshots"][0]["action"], "rewrite");
   EXPECT_GT(plan["snapshots"][0]["occurrences"].get<int>(), 0);
-  EXPECT_EQ(*Sha256File(c->result.snapshot_files[0]), sha);
+  EXPECT_EQ(testing::FileSha256(c->result.snapshot_files[0]), sha);
   EXPECT_EQ(RunRodo({"requests", "--json", "--index", c->db()}).out, "");
 
   auto first = RunRodo(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  std::string sha_after = *Sha256File(c->result.snapshot_files[0]);
+  std::string sha_after = testing::FileSha256(c->result.snapshot_files[0]);
   EXPECT_NE(sha_after, sha);
   // Again (with or without identifiers): the same certificate, nothing changed.
   auto again = RunRodo(args);
@@ -215,7 +214,7 @@ TEST(Erase, RequestsAreIdempotentAndChecked) {
   EXPECT_EQ(json::parse(again.out), json::parse(first.out));
   auto resumed = RunRodo({"erase", "--json", "--index", c->db(), "--request", "R-9"});
   EXPECT_EQ(json::parse(resumed.out), json::parse(first.out));
-  EXPECT_EQ(*Sha256File(c->result.snapshot_files[0]), sha_after);
+  EXPECT_EQ(testing::FileSha256(c->result.snapshot_files[0]), sha_after);
   // Other identifiers under the same ID, an unknown request without identifiers, a bad value.
   auto other = RunRodo({"erase", "--index", c->db(), "--request", "R-9", "--pesel", c->result.subjects[1].pesel});
   EXPECT_EQ(other.exit_code, 1);

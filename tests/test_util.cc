@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -45,6 +46,20 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string VectorsDir() { return RODO_VECTORS_DIR; }
+
+std::string FileSha256(const std::string& path) {
+  std::string data = ReadFile(path);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kHex[md[i] >> 4]);
+    hex.push_back(kHex[md[i] & 15]);
+  }
+  return hex;
+}
 
 std::vector<std::string> Found(const std::string& text, DetectorKind kind) {
   DetectorSet d;

@@ -48,6 +48,10 @@ std::vector<corpus::Planted> ReadGroundTruth(const std::string& out_dir);
 
 std::string ReadFile(const std::string& path);
 
+// SHA-256 of a file in hex, computed here (not by the engine's Sha256File, whose results the
+// tests check).
+std::string FileSha256(const std::string& path);
+
 // Runs all detectors over `text` at once; each hit as "<bytes as written>=<normalised value>",
 // only those of `kind`.
 std::vector<std::string> Found(const std::string& text, DetectorKind kind);
